@@ -1,0 +1,203 @@
+"""Assignments: their spec (``assignment.toml``), checks, probes and reference.
+
+An assignment folder holds ``assignment.toml``, ``probes.py`` (student-side
+procedures, public), ``public.py`` (checks whose oracle reveals nothing) and,
+in the instructor's checkout only, ``hidden/`` (checks against the reference
+in ``reference/``).  Students' installed package has the public half only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from grader.checks import Check
+from grader.results import Visibility
+
+PACKAGE = "grader_assignments"
+
+
+class AssignmentError(Exception):
+    """An assignment cannot be found or is incomplete; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    message: str
+    forbidden_ops: tuple[str, ...]  # substrings of aten operator names, matched at run time
+    forbidden_attributes: tuple[str, ...]  # attribute and imported names, matched in the source
+    forbidden_modules: tuple[str, ...]  # modules whose import is forbidden in the exercise's code
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    points: float
+    title: str
+    title_zh: str
+    policy: Policy | None
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    folder: Path
+    package: str  # the importable name of the folder, e.g. grader_assignments.conv_layer
+    expected_stem: str  # the file name students hand in, without extension
+    exercises: tuple[Exercise, ...]
+    course_root: Path | None  # the instructor's checkout (with reference/), when found
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+    @property
+    def probes_file(self) -> Path:
+        return self.folder / "probes.py"
+
+    @property
+    def has_hidden(self) -> bool:
+        return self.course_root is not None and (self.folder / "hidden" / "__init__.py").is_file()
+
+    def exercise(self, name: str) -> Exercise:
+        return next(e for e in self.exercises if e.name == name)
+
+    def checks(self, visibilities: tuple[Visibility, ...]) -> list[Check]:
+        _mount(self.folder.parent)  # a fresh worker process has not imported the assignments yet
+        checks: list[Check] = []
+        if Visibility.PUBLIC in visibilities:
+            checks += importlib.import_module(f"{self.package}.public").suite.checks
+        if Visibility.HIDDEN in visibilities:
+            if not self.has_hidden:
+                raise AssignmentError(
+                    f"the hidden tests and reference of {self.name!r} are not here: grade from the instructor's "
+                    "checkout (the folder with assignments/ and reference/), or pass --course DIR"
+                )
+            hidden = importlib.import_module(f"{self.package}.hidden")
+            checks += hidden.build(self.reference()).checks
+        known = {e.name for e in self.exercises}
+        unknown = {c.exercise for c in checks} - known
+        if unknown:
+            raise AssignmentError(f"checks name exercises not in assignment.toml: {sorted(unknown)}")
+        return checks
+
+    def reference(self) -> ModuleType:
+        path = self.course_root / "reference" / f"{self.expected_stem}.py"
+        if not path.is_file():
+            raise AssignmentError(f"the reference solution {path} is missing")
+        spec = importlib.util.spec_from_file_location(f"grader_reference_{self.expected_stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _is_course_root(folder: Path) -> bool:
+    return (folder / "assignments" / "__init__.py").is_file() and (folder / "reference").is_dir()
+
+
+def find_course_root(explicit: Path | None = None) -> Path | None:
+    """The instructor's checkout: explicit, $GRADER_COURSE, above the working directory, or around the package."""
+    if explicit is not None:
+        if not _is_course_root(explicit):
+            raise AssignmentError(f"{explicit} is not a course folder (it needs assignments/ and reference/)")
+        return explicit.resolve()
+    if os.environ.get("GRADER_COURSE"):
+        return find_course_root(Path(os.environ["GRADER_COURSE"]))
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if _is_course_root(folder):
+            return folder
+    around_package = Path(__file__).resolve().parents[1]
+    return around_package if _is_course_root(around_package) else None
+
+
+def _mount(assignments_dir: Path) -> None:
+    """Make ``grader_assignments`` import from ``assignments_dir`` (the checkout wins over the installed copy)."""
+    current = sys.modules.get(PACKAGE)
+    if current is not None and Path(current.__path__[0]).resolve() == assignments_dir.resolve():
+        return
+    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, assignments_dir / "__init__.py", submodule_search_locations=[str(assignments_dir)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = module
+    spec.loader.exec_module(module)
+
+
+def _assignments_dir(course_root: Path | None) -> Path:
+    if course_root is not None:
+        return course_root / "assignments"
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise AssignmentError("no assignments are installed: reinstall grader")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def all_assignments(course: Path | None = None) -> list[Assignment]:
+    root = find_course_root(course)
+    folder = _assignments_dir(root)
+    _mount(folder)
+    found = []
+    for spec_file in sorted(folder.glob("*/assignment.toml")):
+        found.append(_parse(spec_file, root))
+    return found
+
+
+def find(name: str, course: Path | None = None) -> Assignment:
+    assignments = all_assignments(course)
+    for assignment in assignments:
+        if assignment.name == name:
+            return assignment
+    names = ", ".join(a.name for a in assignments) or "none"
+    raise AssignmentError(f"no assignment named {name!r} (available: {names})")
+
+
+def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
+    try:
+        data = tomllib.loads(spec_file.read_text(encoding="utf-8"))
+        policies = {
+            key: Policy(
+                key,
+                value["message"],
+                tuple(value.get("forbidden_ops", ())),
+                tuple(value.get("forbidden_attributes", ())),
+                tuple(value.get("forbidden_modules", ())),
+            )
+            for key, value in data.get("policy", {}).items()
+        }
+        exercises = tuple(
+            Exercise(
+                e["name"],
+                float(e["points"]),
+                e.get("title", e["name"]),
+                e.get("title_zh", e.get("title", e["name"])),
+                policies[e["policy"]] if e.get("policy") else None,
+                float(e.get("timeout_s", data.get("timeout_s", 10))),
+            )
+            for e in data["exercise"]
+        )
+        return Assignment(
+            name=data["name"],
+            title=data.get("title", data["name"]),
+            folder=spec_file.parent,
+            package=f"{PACKAGE}.{spec_file.parent.name}",
+            expected_stem=data.get("file", spec_file.parent.name),
+            exercises=exercises,
+            course_root=course_root,
+        )
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise AssignmentError(f"{spec_file} is not a valid assignment spec: {exc}") from None

@@ -1,0 +1,110 @@
+"""The authoring API: how an assignment declares its property checks.
+
+An assignment's test module creates a ``Suite`` and decorates check
+functions with ``suite.check``.  A check receives a ``Student`` proxy (whose
+calls run in the student process) and the inputs Hypothesis drew, and raises
+``Mismatch`` when the student's answer is wrong.  Checks never see student
+objects, only plain data that came back over the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from grader.results import Visibility
+
+
+class Mismatch(AssertionError):
+    """The student's answer is wrong.  ``diagnosis`` names the mistake when it is recognised."""
+
+    def __init__(self, message: str, *, expected: Any = None, got: Any = None, diagnosis: str | None = None):
+        super().__init__(message)
+        self.message, self.expected, self.got, self.diagnosis = message, expected, got, diagnosis
+
+
+class StudentRaised(Exception):
+    """The student's code raised; shrinking finds the smallest input that makes it raise."""
+
+    def __init__(self, type_name: str, message: str, traceback: str):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name, self.message, self.traceback = type_name, message, traceback
+
+
+class Abort(BaseException):
+    """Ends a check at once, without shrinking: the outcome does not depend on the input.
+
+    A BaseException so that Hypothesis does not treat it as a failure to shrink.
+    """
+
+    outcome = "error"
+
+    def __init__(self, message: str, traceback: str = ""):
+        super().__init__(message)
+        self.message, self.traceback = message, traceback
+        self.inputs: dict | None = None
+
+
+class NotImplementedSignal(Abort):
+    outcome = "not_implemented"
+
+
+class TimeoutSignal(Abort):
+    outcome = "timeout"
+
+
+class CrashSignal(Abort):
+    outcome = "error"
+
+
+class ForbiddenSignal(Abort):
+    outcome = "forbidden"
+
+
+@dataclass(frozen=True)
+class Check:
+    exercise: str
+    name: str
+    title: str
+    body: Callable[..., None]
+    given: Any  # a Hypothesis strategy of dicts of named inputs, or None for a single run
+    examples: tuple[dict, ...]
+    weight: float
+    visibility: Visibility
+    max_examples: int
+    timeout_s: float | None
+    # After the minimal counterexample is found: (student, inputs, failure) -> (code, sentence) or None.
+    diagnose: Callable[..., tuple[str, str] | None] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.visibility.value}.{self.exercise}.{self.name}"
+
+
+@dataclass
+class Suite:
+    visibility: Visibility
+    checks: list[Check] = field(default_factory=list)
+
+    def check(
+        self,
+        exercise: str,
+        *,
+        title: str,
+        given: Any = None,
+        examples: list[dict] = (),
+        weight: float = 1.0,
+        max_examples: int = 20,
+        timeout_s: float | None = None,
+        diagnose: Callable[..., tuple[str, str] | None] | None = None,
+    ) -> Callable:
+        """Register ``fn(student, **inputs)`` as a check of ``exercise``."""
+
+        def register(fn: Callable[..., None]) -> Callable[..., None]:
+            self.checks.append(
+                Check(exercise, fn.__name__, title, fn, given, tuple(examples), weight,
+                      self.visibility, max_examples, timeout_s, diagnose)
+            )
+            return fn
+
+        return register

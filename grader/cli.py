@@ -1,0 +1,103 @@
+"""The command line: thin Click declarations over the engine's functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader import engine
+from grader.assignment import AssignmentError, all_assignments, find
+from grader.errors import SetupProblem, UsageProblem
+from grader.reports import csv_report, json_report, terminal
+from grader.sandbox.workers import SandboxError
+
+DEFAULT_ASSIGNMENT = "conv-layer"
+
+existing_path = click.Path(exists=True, path_type=Path)
+course_option = click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                             help="The instructor's course folder (with assignments/ and reference/).")
+assignment_option = click.option("--assignment", "-a", default=DEFAULT_ASSIGNMENT, show_default=True,
+                                 help="Which assignment to grade against (see `grader list`).")
+
+
+@click.group()
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Autograder for the Image Convolution chapter of Dive into Deep Learning."""
+
+
+@main.command()
+@click.argument("path", type=existing_path)
+@assignment_option
+@course_option
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the result as JSON to this file.")
+@click.option("--color/--no-color", default=None, help="Colour the summary (default: when printing to a terminal).")
+def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, color: bool | None) -> None:
+    """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
+    try:
+        result = engine.check(path, assignment_name=assignment, course=course)
+    except AssignmentError as exc:
+        raise UsageProblem(str(exc)) from None
+    except SandboxError as exc:
+        raise SetupProblem(str(exc)) from None
+    if json_path is not None:
+        json_report.write(result, json_path)
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(terminal.render(result, color=use_color))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=existing_path)
+@assignment_option
+@course_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for DIR/<id>/result.json and DIR/grades.csv.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parallel graders (default: the number of cores).")
+def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None) -> None:
+    """Grade submissions with the public and hidden checks (what an instructor runs)."""
+    try:
+        spec = find(assignment, course)
+        if not spec.has_hidden:
+            raise SetupProblem(
+                f"the hidden tests and reference of {assignment!r} are not here: grade from the instructor's "
+                "checkout (the folder with assignments/ and reference/), or pass --course DIR")
+    except AssignmentError as exc:
+        raise UsageProblem(str(exc)) from None
+    jobs_list = engine.jobs_for(list(paths))
+    if not jobs_list:
+        raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
+
+    def written(result) -> None:
+        json_report.write(result, out_dir / result.submission / "result.json")
+        click.echo(f"{result.submission}: {result.score:g}/{result.max_score:g}", err=True)
+
+    try:
+        results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
+                                     on_result=written)
+    except SandboxError as exc:
+        raise SetupProblem(str(exc)) from None
+    csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
+    click.echo(f"graded {len(results)} submission(s); grades in {out_dir / 'grades.csv'}")
+
+
+@main.command("list")
+@course_option
+def list_(course: Path | None) -> None:
+    """List the assignments, their exercises and points."""
+    try:
+        assignments = all_assignments(course)
+    except AssignmentError as exc:
+        raise UsageProblem(str(exc)) from None
+    for assignment in assignments:
+        hidden = "public and hidden checks" if assignment.has_hidden else "public checks only"
+        click.echo(f"{assignment.name}: {assignment.title} ({assignment.max_score:g} points, {hidden})")
+        for exercise in assignment.exercises:
+            click.echo(f"  {exercise.name:<26} {exercise.points:>4g}  {exercise.title}")
+
+
+if __name__ == "__main__":
+    main()

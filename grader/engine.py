@@ -1,0 +1,235 @@
+"""The grading engine: submissions in, ``SubmissionResult`` out.
+
+One ``Grader`` owns a warm template process for one assignment and grades
+submissions one after another, each in its own forked student process.
+``grade_batch`` runs several graders in parallel.  Nothing a submission does
+raises out of here: every problem becomes part of its result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import policy, submission
+from grader.assignment import Assignment, Exercise, find
+from grader.checks import Check
+from grader.results import (
+    ExerciseResult,
+    LoadIssue,
+    Outcome,
+    Status,
+    SubmissionResult,
+    TestResult,
+    Visibility,
+    exercise_status,
+)
+from grader.runner import run_check
+from grader.sandbox.workers import Limits, Session, Zygote
+from grader.student import Student
+
+MAX_TIMEOUTS_PER_EXERCISE = 2
+PUBLIC = (Visibility.PUBLIC,)
+ALL = (Visibility.PUBLIC, Visibility.HIDDEN)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A submission to grade: where it is and the id it is graded under."""
+
+    path: Path
+    id: str
+    source: str
+
+
+def jobs_for(paths: list[Path]) -> list[Job]:
+    """Expand folders of submissions and give every submission a distinct id."""
+    found = submission.expand(paths)
+    return [Job(p, i, str(p)) for p, i in zip(found, submission.assign_ids(found))]
+
+
+class Grader:
+    """Grades submissions of one assignment, reusing one warm template process."""
+
+    def __init__(self, assignment: Assignment, *, visibilities: tuple[Visibility, ...] = PUBLIC,
+                 limits: Limits = Limits()):
+        self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
+        self.zygote = Zygote([assignment.probes_file])
+        self.checks: dict[str, list[Check]] = {}
+
+    def __enter__(self) -> "Grader":
+        # The template warms up torch in its own process while this one imports the checks.
+        self.zygote.launch()
+        try:
+            import torch
+
+            # Oracles run on tiny tensors: a thread pool costs ~8 ms per op here instead of ~15 us.
+            torch.set_num_threads(1)
+            checks = self.assignment.checks(self.visibilities)
+            self.checks = {e.name: [c for c in checks if c.exercise == e.name] for e in self.assignment.exercises}
+            self.zygote.wait_ready()
+        except BaseException:
+            self.zygote.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.zygote.close()
+
+    def grade(self, job: Job) -> SubmissionResult:
+        started = time.monotonic()
+        sub = submission.load(job.path, id=job.id, source=job.source, preferred_stem=self.assignment.expected_stem)
+        issues = [LoadIssue(p.where, p.kind, p.message) for p in sub.problems]
+        if sub.plan is None:
+            exercises = [self._not_run(e, Status.ERROR, issues[0].message) for e in self.assignment.exercises]
+            return self._result(job, exercises, issues, "", started)
+        session = Session(self.zygote, sub.plan, self.limits)
+        try:
+            report = session.start()
+            issues += _load_issues(report)
+            student = Student(session, report.names)
+            exercises = [self._exercise(e, student, sub, issues) for e in self.assignment.exercises]
+            output = session.output_text()
+        finally:
+            session.close()
+        return self._result(job, exercises, issues, output, started)
+
+    def _result(self, job: Job, exercises: list[ExerciseResult], issues: list[LoadIssue], output: str,
+                started: float) -> SubmissionResult:
+        return SubmissionResult(
+            assignment=self.assignment.name,
+            submission=job.id,
+            source=job.source,
+            score=round(sum(e.score for e in exercises), 2),
+            max_score=self.assignment.max_score,
+            exercises=tuple(exercises),
+            load_issues=tuple(issues),
+            output=output,
+            isolation=dict(self.zygote.layers),
+            duration_s=round(time.monotonic() - started, 3),
+            visibilities=self.visibilities,
+        )
+
+    def _not_run(self, exercise: Exercise, status: Status, message: str) -> ExerciseResult:
+        outcome = Outcome(status.value) if status.value in Outcome._value2member_map_ else Outcome.ERROR
+        tests = tuple(TestResult(c.title, outcome, c.visibility, message, weight=c.weight)
+                      for c in self.checks[exercise.name])
+        return ExerciseResult(exercise.name, 0.0, exercise.points, status, tests, message)
+
+    def _exercise(self, exercise: Exercise, student: Student, sub: submission.Submission,
+                  issues: list[LoadIssue]) -> ExerciseResult:
+        started = time.monotonic()
+        if exercise.name not in student.names:
+            fatal = [i for i in issues if i.kind in ("exception", "syntax_error", "timeout", "crashed")]
+            if fatal:
+                where = fatal[0]
+                return self._not_run(exercise, Status.ERROR,
+                                     f"{exercise.name} is not defined: loading stopped at {where.where} "
+                                     f"({where.message.splitlines()[0] if where.message else where.kind})")
+            return self._not_run(exercise, Status.NOT_IMPLEMENTED, f"{exercise.name} is not defined")
+        if exercise.policy is not None:
+            used = policy.violations(sub.trees, exercise.name, exercise.policy)
+            if used:
+                return self._not_run(exercise, Status.FORBIDDEN,
+                                     f"{exercise.policy.message} (found {', '.join(used[:3])})")
+        student.exercise = exercise
+        tests = []
+        for check in self.checks[exercise.name]:
+            if student.timeouts[exercise.name] >= MAX_TIMEOUTS_PER_EXERCISE:
+                # Each timeout costs the full time limit; two say enough about this exercise.
+                tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
+                                        "not run: earlier checks of this exercise ran past the time limit",
+                                        weight=check.weight))
+                continue
+            tests.append(run_check(check, student))
+        return score_exercise(exercise, tuple(tests), time.monotonic() - started)
+
+
+def score_exercise(exercise: Exercise, tests: tuple[TestResult, ...], duration_s: float = 0.0) -> ExerciseResult:
+    """Points in proportion to the weight of the passed checks; a forbidden operation forfeits them all."""
+    outcomes = [t.outcome for t in tests]
+    total = sum(t.weight for t in tests)
+    if Outcome.FORBIDDEN in outcomes or total == 0:
+        score = 0.0
+    else:
+        score = round(exercise.points * sum(t.weight for t in tests if t.passed) / total, 2)
+    status = exercise_status(score, exercise.points, outcomes)
+    message = next((t.message for t in tests if not t.passed), "")
+    return ExerciseResult(exercise.name, score, exercise.points, status, tests, message, round(duration_s, 3))
+
+
+def _load_issues(report) -> list[LoadIssue]:
+    issues = []
+    for unit in report.units:
+        status = unit.get("status")
+        if status in ("ok", None):
+            continue
+        error = unit.get("error") or {}
+        label = str(unit.get("label", "?"))[:40]
+        if status == "timeout":
+            message = f"{label} did not finish within the load time limit and was skipped"
+        else:
+            message = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+        issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000]))
+    return issues
+
+
+# ------------------------------------------------------------------- batches
+
+_worker_grader: Grader | None = None
+
+
+def _init_worker(assignment: Assignment, visibilities: tuple[Visibility, ...], limits: Limits) -> None:
+    global _worker_grader
+    _worker_grader = Grader(assignment, visibilities=visibilities, limits=limits).__enter__()
+
+
+def _grade_in_worker(job: Job) -> SubmissionResult:
+    return _worker_grader.grade(job)
+
+
+def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[Visibility, ...] = ALL,
+                limits: Limits = Limits(), workers: int = 1,
+                on_result: Callable[[SubmissionResult], None] = lambda r: None) -> list[SubmissionResult]:
+    """Grade ``jobs`` with ``workers`` graders in parallel; results come back in the order of ``jobs``."""
+    results: list[SubmissionResult] = []
+    if workers <= 1 or len(jobs) <= 1:
+        with Grader(assignment, visibilities=visibilities, limits=limits) as grader:
+            for job in jobs:
+                result = grader.grade(job)
+                on_result(result)
+                results.append(result)
+        return results
+    # Grader workers are trusted processes (they never run student code), so their results may be pickled.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["grader.engine"])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                             initializer=_init_worker, initargs=(assignment, visibilities, limits)) as pool:
+        for result in pool.map(_grade_in_worker, jobs):
+            on_result(result)
+            results.append(result)
+    return results
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def check(path: Path, *, assignment_name: str, course: Path | None = None, limits: Limits = Limits()
+          ) -> SubmissionResult:
+    """What ``grader check`` does: the public checks on one submission."""
+    assignment = find(assignment_name, course)
+    with Grader(assignment, visibilities=PUBLIC, limits=limits) as grader:
+        return grader.grade(Job(path, submission.natural_id(path), str(path)))
+
+
+def iter_assignment_names(course: Path | None = None) -> Iterator[str]:
+    from grader.assignment import all_assignments
+
+    for assignment in all_assignments(course):
+        yield assignment.name

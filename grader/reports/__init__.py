@@ -1,0 +1,1 @@
+"""Output formats.  Each module renders results; none of them grades anything."""

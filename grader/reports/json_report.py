@@ -1,0 +1,76 @@
+"""``result.json``: a submission's result as JSON (the shape other tools consume)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from grader.results import SubmissionResult, TestResult
+
+SCHEMA_VERSION = 1
+
+
+def _test(test: TestResult) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": test.name,
+        "passed": test.passed,
+        "outcome": test.outcome.value,
+        "visibility": test.visibility.value,
+        "message": test.message,
+        "weight": test.weight,
+    }
+    if test.diagnosis:
+        data["diagnosis"] = test.diagnosis
+    if test.counterexample is not None:
+        data["counterexample"] = asdict(test.counterexample)
+    if test.traceback:
+        data["traceback"] = test.traceback
+    return data
+
+
+def to_dict(result: SubmissionResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "assignment": result.assignment,
+        "submission": result.submission,
+        "source": result.source,
+        "score": result.score,
+        "max_score": result.max_score,
+        "visibility": [v.value for v in result.visibilities],
+        "exercises": [
+            {
+                "name": e.name,
+                "score": e.score,
+                "max_score": e.max_score,
+                "status": e.status.value,
+                "message": e.message,
+                "duration_s": e.duration_s,
+                "tests": [_test(t) for t in e.tests],
+            }
+            for e in result.exercises
+        ],
+        "load_issues": [asdict(i) for i in result.load_issues],
+        "output": result.output,
+        "isolation": result.isolation,
+        "duration_s": result.duration_s,
+    }
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def dumps(result: SubmissionResult) -> str:
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=2, default=_default, allow_nan=False)
+
+
+def write(result: SubmissionResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(dumps(result) + "\n", encoding="utf-8")
+    tmp.replace(path)  # never a half-written result after a crash

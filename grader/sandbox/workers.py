@@ -1,0 +1,357 @@
+"""The grader's side of the process model: a warm template and per-submission sessions.
+
+A ``Zygote`` is one interpreter, started once, that has imported torch and
+forks a student process on request (a fork costs tens of milliseconds; a new
+interpreter costs over a second).  A ``Session`` is one submission loaded in
+one forked process; when a call times out or the process dies, the session
+kills it and transparently forks a fresh one with the same submission, so a
+crash costs only the call it happened in.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import wire
+
+GRADER_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout_s: float = 10.0
+    load_timeout_s: float = 20.0
+    output_bytes: int = 64 * 1024  # kept per session; the rest is counted and dropped
+    cpu_s: int = 120
+    extra_address_space: int = 3 * 1024**3
+    file_size: int = 16 * 1024**2
+    open_files: int = 256
+
+    def confinement(self) -> dict:
+        return {
+            "rlimits": {
+                "cpu_s": self.cpu_s,
+                "extra_address_space": self.extra_address_space,
+                "file_size": self.file_size,
+                "open_files": self.open_files,
+            }
+        }
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed (not the student's code)."""
+
+
+class CallTimedOut(Exception):
+    pass
+
+
+class ProcessDied(Exception):
+    pass
+
+
+def _clean_env() -> dict[str, str]:
+    # Nothing of the grader's environment (tokens, keys) reaches student code.
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": "/tmp",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+class Zygote:
+    """A warm interpreter that forks student processes."""
+
+    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0):
+        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
+        self.python = python
+        self.ready_timeout_s = ready_timeout_s
+        self.process: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.layers: dict[str, Any] = {}
+        self.starts = 0
+        self._ready = False
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the interpreter without waiting: it imports torch while the grader does its own imports."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        bootstrap = (
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "from grader.sandbox.zygote import main; main(sys.argv[2:])"
+        )
+        self.process = subprocess.Popen(
+            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()), *self.probe_files],
+            pass_fds=[theirs.fileno()],
+            env=_clean_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd="/",
+        )
+        theirs.close()
+        self.control = ours
+        self.starts += 1
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        if self._ready:
+            return
+        ready = self._receive(self.ready_timeout_s)
+        if not ready.get("ready"):
+            raise SandboxError(f"template process did not start: {ready}")
+        self.layers = ready.get("layers", {})
+        self._ready = True
+
+    def _receive(self, timeout_s: float) -> dict:
+        ready, _, _ = select.select([self.control], [], [], timeout_s)
+        message = self.control.recv(65536) if ready else b""
+        if not message:
+            stderr = ""
+            if self.process.poll() is not None and self.process.stderr:
+                stderr = self.process.stderr.read().decode(errors="replace")[-2000:]
+            raise SandboxError("the template process is not answering" + (f":\n{stderr}" if stderr else ""))
+        return json.loads(message)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def fork(self, confinement: dict) -> tuple[int, socket.socket, int]:
+        """A new student process: (pid, its session socket, the read end of its output)."""
+        for attempt in (1, 2):
+            if not self.alive():
+                self.close()
+                self.start()
+            self.wait_ready()
+            ours, theirs = socket.socketpair()
+            out_r, out_w = os.pipe()
+            try:
+                socket.send_fds(self.control, [json.dumps({"op": "fork", "confinement": confinement}).encode()],
+                                [theirs.fileno(), out_w])
+                reply = self._receive(30.0)
+            except (OSError, SandboxError):
+                ours.close()
+                os.close(out_r)
+                if attempt == 2:
+                    raise
+                self.close()  # the template died under us: start a new one once
+                continue
+            finally:
+                theirs.close()
+                os.close(out_w)
+            if "pid" not in reply:
+                raise SandboxError(f"template process refused to fork: {reply}")
+            os.set_blocking(out_r, False)
+            return reply["pid"], ours, out_r
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+
+    def __enter__(self) -> "Zygote":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class LoadReport:
+    units: list[dict] = field(default_factory=list)  # {"label", "status", "error"?}
+    names: dict[str, str] = field(default_factory=dict)
+    hung: list[str] = field(default_factory=list)  # labels of units that ran past the load timeout
+
+
+class Session:
+    """One submission loaded in a student process, restarted on timeout or crash."""
+
+    def __init__(self, zygote: Zygote, plan: dict, limits: Limits = Limits()):
+        self.zygote, self.plan, self.limits = zygote, dict(plan), limits
+        self.plan.setdefault("skip", [])
+        self.pid: int | None = None
+        self.sock: socket.socket | None = None
+        self.out_fd: int | None = None
+        self.output = bytearray()
+        self.output_dropped = 0
+        self.load_report = LoadReport()
+        self.restarts = 0
+        self._next_id = 0
+        self._pending = b""
+        self._progress: int | None = None
+        self._out_eof = False
+
+    # -- lifecycle
+
+    def start(self) -> LoadReport:
+        """Fork and load the submission.  A unit that hangs is skipped on the next attempt."""
+        while True:
+            self._spawn()
+            try:
+                self.load_report = self._await_load()
+                return self.load_report
+            except (CallTimedOut, ProcessDied) as exc:
+                hung = self._progress
+                self._kill()
+                if hung is None or hung in self.plan["skip"]:
+                    self.load_report = LoadReport(units=[{"label": "file", "status": "crashed", "error": {
+                        "type": type(exc).__name__, "message": "the submission could not be loaded", "traceback": ""}}])
+                    return self.load_report
+                self.plan["skip"].append(hung)
+                self.load_report.hung.append(hung)
+
+    def _spawn(self) -> None:
+        self.pid, self.sock, self.out_fd = self.zygote.fork(self.limits.confinement())
+        self._pending = b""
+        self._progress = None
+        self._out_eof = False
+        wire.send_frame(self.sock, {"plan": self.plan})
+
+    def _await_load(self) -> LoadReport:
+        deadline = time.monotonic() + self.limits.load_timeout_s
+        hung_before = list(self.load_report.hung)
+        while True:
+            frame = self._read_frame(deadline)
+            if "progress" in frame:
+                self._progress = frame["progress"]
+                continue
+            if frame.get("loaded"):
+                units = frame.get("units", [])
+                if not isinstance(units, list):
+                    raise wire.ProtocolError("load report is malformed")
+                names = frame.get("names", {})
+                names = {str(k)[:200]: str(v)[:20] for k, v in names.items()} if isinstance(names, dict) else {}
+                return LoadReport(units=units, names=names, hung=hung_before)
+            raise wire.ProtocolError("unexpected frame while loading")
+
+    def restart(self) -> None:
+        self._kill()
+        self.restarts += 1
+        kept = len(self.output)
+        self._spawn()
+        try:
+            self._await_load()
+        finally:
+            del self.output[kept:]  # the load's output was already captured once
+
+    def close(self) -> None:
+        if self.sock is not None:
+            try:
+                wire.send_frame(self.sock, {"op": "exit"})
+            except OSError:
+                pass
+        self._kill()
+
+    def _kill(self) -> None:
+        if self.pid is not None:
+            for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except OSError as exc:
+                    if exc.errno != errno.ESRCH:
+                        raise
+            self.pid = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.out_fd is not None:
+            self._drain()
+            os.close(self.out_fd)
+            self.out_fd = None
+
+    # -- requests
+
+    def request(self, message: dict, timeout_s: float | None = None) -> dict:
+        """Send one request and wait for its reply; the process is replaced after a timeout or crash."""
+        if self.sock is None:
+            self.restart()
+        self._next_id += 1
+        message = dict(message, id=self._next_id)
+        deadline = time.monotonic() + (timeout_s or self.limits.call_timeout_s)
+        try:
+            wire.send_frame(self.sock, message)
+            while True:
+                reply = self._read_frame(deadline)
+                if reply.get("id") == self._next_id:
+                    return reply
+        except (CallTimedOut, ProcessDied, wire.ProtocolError, OSError):
+            self._kill()
+            raise
+
+    def _drain(self) -> None:
+        while not self._out_eof:
+            try:
+                chunk = os.read(self.out_fd, 65536)
+            except OSError:  # BlockingIOError included: nothing more for now
+                return
+            if not chunk:
+                self._out_eof = True  # the student closed its output; stop watching it
+                return
+            room = self.limits.output_bytes - len(self.output)
+            self.output += chunk[: max(room, 0)]
+            self.output_dropped += max(len(chunk) - max(room, 0), 0)
+
+    def _read_frame(self, deadline: float) -> dict:
+        while True:
+            if len(self._pending) >= 4:
+                (length,) = struct.unpack(">I", self._pending[:4])
+                if length > wire.MAX_FRAME:
+                    raise wire.ProtocolError("reply exceeds the size limit")
+                if len(self._pending) >= 4 + length:
+                    payload, self._pending = self._pending[4 : 4 + length], self._pending[4 + length :]
+                    try:
+                        frame = json.loads(payload)
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        raise wire.ProtocolError("reply is not JSON") from None
+                    if not isinstance(frame, dict):
+                        raise wire.ProtocolError("reply is not an object")
+                    return frame
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CallTimedOut()
+            watched = [self.sock] if self._out_eof else [self.sock, self.out_fd]
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if self.out_fd in ready:
+                self._drain()
+            if self.sock in ready:
+                chunk = self.sock.recv(1 << 20)
+                if not chunk:
+                    self._drain()
+                    raise ProcessDied()
+                self._pending += chunk
+
+    def output_text(self) -> str:
+        text = self.output.decode("utf-8", errors="replace")
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more bytes of output not kept]"
+        return text

@@ -1,0 +1,109 @@
+"""The checks' view of a submission: calls that run in the student process.
+
+Every answer is decoded from plain data and validated; every way the call
+can go wrong becomes a ``grader.checks`` exception the runner understands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.assignment import Exercise
+from grader.checks import CrashSignal, ForbiddenSignal, NotImplementedSignal, StudentRaised, TimeoutSignal
+from grader.sandbox import wire
+from grader.sandbox.workers import CallTimedOut, ProcessDied, Session
+
+
+@dataclass(frozen=True)
+class Reply:
+    value: Any
+    grads: list | None = None  # one per input asked for (None when the input got no gradient)
+    cut_off: bool = False  # the result has no autograd history
+    args_changed: tuple[bool, ...] = ()
+    ops: Counter = field(default_factory=Counter)
+
+
+def _describe_args(args: tuple) -> str:
+    import torch
+
+    parts = [f"tensor of shape {tuple(a.shape)}" if isinstance(a, torch.Tensor) else repr(a)[:40] for a in args]
+    return ", ".join(parts)
+
+
+class Student:
+    """Calls into one loaded submission, on behalf of the checks of one exercise at a time."""
+
+    def __init__(self, session: Session, names: dict[str, str]):
+        self.session, self.names = session, names
+        self.exercise: Exercise | None = None
+        self.timeouts: Counter[str] = Counter()  # per exercise: repeated timeouts stop its other checks
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def call(self, target: str, *args: Any, grad_wrt: tuple[int, ...] = (), grad_output: Any = None,
+             timeout_s: float | None = None, **kwargs: Any) -> Reply:
+        request = {"op": "call", "target": target, "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
+        if grad_wrt:
+            request["grad"] = {"wrt": list(grad_wrt), "output": wire.encode(grad_output)}
+        return self._request(request, f"{target}({_describe_args(args)})", target, timeout_s)
+
+    def probe(self, name: str, target: str, timeout_s: float | None = None, **kwargs: Any) -> Reply:
+        request = {"op": "probe", "name": name, "kwargs": wire.encode(kwargs)}
+        return self._request(request, target, target, timeout_s)
+
+    def _request(self, request: dict, what: str, target: str, timeout_s: float | None) -> Reply:
+        if target not in self.names:
+            raise NotImplementedSignal(f"{target} is not defined in the submission")
+        timeout_s = timeout_s or (self.exercise.timeout_s if self.exercise else None)
+        try:
+            reply = self.session.request(request, timeout_s)
+        except CallTimedOut:
+            if self.exercise is not None:
+                self.timeouts[self.exercise.name] += 1
+            raise TimeoutSignal(f"{what} did not finish within {timeout_s or self.session.limits.call_timeout_s:g} s "
+                                "(an endless loop, or far too slow)") from None
+        except ProcessDied:
+            raise CrashSignal(f"the process running your code ended during {what}: did it call exit() or "
+                              "os._exit(), run out of memory, or crash?") from None
+        except wire.ProtocolError as exc:
+            raise CrashSignal(f"{what} sent back something that is not a valid answer ({exc})") from None
+        try:
+            return self._decode(reply, what)
+        except wire.ProtocolError as exc:
+            raise CrashSignal(f"{what} sent back something that is not a valid answer ({exc})") from None
+
+    def _decode(self, reply: dict, what: str) -> Reply:
+        ops = reply.get("ops") if isinstance(reply.get("ops"), dict) else {}
+        ops = Counter({str(k)[:100]: int(v) for k, v in ops.items() if isinstance(v, int)})
+        self._check_policy(ops, what)
+        if reply.get("missing"):
+            raise NotImplementedSignal(f"{what.split('(')[0]} is not defined in the submission")
+        if not reply.get("ok"):
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            type_name = str(error.get("type", "Error"))[:100]
+            message = str(error.get("message", ""))[:2000]
+            traceback = str(error.get("traceback", ""))[:4000]
+            if error.get("not_implemented"):
+                raise NotImplementedSignal(f"{what.split('(')[0]} raises NotImplementedError: it is still the stub",
+                                           traceback)
+            if type_name == "SystemExit":
+                raise CrashSignal(f"{what} called exit() (SystemExit {message})", traceback)
+            raise StudentRaised(type_name, message, traceback)
+        grads = reply.get("grads")
+        cut_off = isinstance(grads, dict) and bool(grads.get("cut_off"))
+        decoded_grads = [wire.decode(g) for g in grads] if isinstance(grads, list) else None
+        changed = reply.get("args_changed", [])
+        changed = tuple(bool(c) for c in changed) if isinstance(changed, list) else ()
+        return Reply(wire.decode(reply.get("value")), decoded_grads, cut_off, changed, ops)
+
+    def _check_policy(self, ops: Counter, what: str) -> None:
+        policy = self.exercise.policy if self.exercise else None
+        if policy is None:
+            return
+        used = sorted(op for op in ops if any(re.search(pattern, op) for pattern in policy.forbidden_ops))
+        if used:
+            raise ForbiddenSignal(f"{policy.message} ({what} ran {', '.join(used[:3])})")

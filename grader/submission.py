@@ -1,0 +1,224 @@
+"""Finding submissions, naming them, and turning them into a load plan.
+
+Everything here reads student files as data in the grader's own process:
+nothing is executed.  A file that cannot be read becomes a ``Submission``
+with a ``problem``, never an exception, so one bad file costs only itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BYTES = 2 * 1024 * 1024
+CODE_SUFFIXES = (".py", ".ipynb")
+
+# LMS download naming schemes that carry a student id.
+_CANVAS = re.compile(r"^(?P<name>[a-z0-9-]+)_(?:late_)?(?P<id>\d+)_\d+_.+$", re.IGNORECASE)
+_MOODLE = re.compile(r"^.+_(?P<id>\d+)_assignsubmission_\w+$")
+_GRADESCOPE = re.compile(r"^submission_(?P<id>\d+)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"
+    message: str
+    where: str = "file"
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    source: str  # the path as given
+    file: Path | None  # the code file graded
+    plan: dict | None = None  # what the harness executes; None when unreadable
+    problems: tuple[Problem, ...] = ()
+    trees: tuple[ast.Module, ...] = field(default=(), compare=False, repr=False)  # parsed code, for the policy scan
+
+
+# ------------------------------------------------------------------- naming
+
+
+def natural_id(path: Path) -> str:
+    """A submission's id: an LMS student id when the name carries one, else the name without extension."""
+    stem = path.name if path.is_dir() else path.stem
+    for pattern in (_GRADESCOPE, _MOODLE, _CANVAS):
+        match = pattern.match(stem if pattern is not _CANVAS else path.name)
+        if match:
+            return match.group("id")
+    return stem
+
+
+def assign_ids(paths: list[Path]) -> list[str]:
+    """Distinct ids for ``paths`` in order: colliding ones keep their suffix (``a-py``, ``a-ipynb``), then a counter."""
+    natural = [natural_id(p) for p in paths]
+    counts: dict[str, int] = {}
+    for name in natural:
+        counts[name] = counts.get(name, 0) + 1
+    ids, seen = [], set()
+    for path, name in zip(paths, natural):
+        candidate = name
+        if counts[name] > 1 and path.suffix:
+            candidate = f"{name}-{path.suffix.lstrip('.')}"
+        unique, n = candidate, 2
+        while unique in seen:
+            unique, n = f"{candidate}-{n}", n + 1
+        seen.add(unique)
+        ids.append(_safe_id(unique))
+    return ids
+
+
+def _safe_id(name: str) -> str:
+    # Ids become folder names under --out: keep them to a safe alphabet.
+    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._") or "submission"
+    return cleaned[:100]
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _code_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix in CODE_SUFFIXES
+        and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)
+    )
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """The submissions named by ``paths``: a file, a folder holding one submission, or a folder of submissions."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "__")))
+        code_here = [p for p in entries if p.is_file() and p.suffix in CODE_SUFFIXES]
+        folders = [p for p in entries if p.is_dir() and _code_files(p)]
+        if len(code_here) == 1 and not folders:
+            found.append(path)  # one student's folder
+        else:
+            found.extend(code_here + folders)  # a class: each entry is a submission
+    return found
+
+
+def pick_file(folder: Path, preferred_stem: str) -> tuple[Path | None, str]:
+    """The code file of a submission folder, or None and why not."""
+    files = _code_files(folder)
+    if len(files) == 1:
+        return files[0], ""
+    preferred = [p for p in files if p.stem == preferred_stem]
+    if len(preferred) == 1:
+        return preferred[0], ""
+    if not files:
+        return None, "the folder holds no .py or .ipynb file"
+    names = ", ".join(str(p.relative_to(folder)) for p in files[:5])
+    return None, f"the folder holds several code files ({names}); name the one to grade {preferred_stem}.py"
+
+
+# ------------------------------------------------------------------ reading
+
+
+def load(path: Path, *, id: str, source: str, preferred_stem: str) -> Submission:
+    file = path
+    if path.is_dir():
+        file, why = pick_file(path, preferred_stem)
+        if file is None:
+            return Submission(id, source, None, problems=(Problem("no_code", why),))
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return Submission(id, source, file, problems=(Problem(
+                "too_large", f"the file is {size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes"),))
+        raw = file.read_bytes()
+    except OSError as exc:
+        return Submission(id, source, file, problems=(Problem("unreadable", f"cannot read the file: {exc.strerror}"),))
+    if b"\x00" in raw:
+        return Submission(id, source, file, problems=(Problem("not_utf8", "the file is binary, not Python source"),))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Submission(id, source, file, problems=(Problem(
+            "not_utf8", f"the file is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}); save it as UTF-8"),))
+    if file.suffix == ".ipynb":
+        return _notebook(id, source, file, text)
+    return _module(id, source, file, text)
+
+
+def _module(id: str, source: str, file: Path, text: str) -> Submission:
+    filename = file.name
+    if not text.strip():
+        return Submission(id, source, file, problems=(Problem("no_code", "the file is empty"),))
+    try:
+        tree = ast.parse(text, filename)
+    except SyntaxError as exc:
+        return Submission(id, source, file, problems=(_syntax_problem(exc, f"line {exc.lineno}"),))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return Submission(id, source, file, problems=(Problem("syntax_error", f"the file cannot be parsed: {exc}"),))
+    return Submission(id, source, file, plan={"kind": "module", "filename": filename, "source": text}, trees=(tree,))
+
+
+def _syntax_problem(exc: SyntaxError, where: str) -> Problem:
+    line = (exc.text or "").rstrip()
+    detail = f"\n    {line}" if line else ""
+    return Problem("syntax_error", f"SyntaxError: {exc.msg} ({where}){detail}", where)
+
+
+# ----------------------------------------------------------------- notebooks
+
+_CELL_MAGICS_TO_SKIP = re.compile(r"^%%(?!time\b|timeit\b|capture\b)\w+")
+_MAGIC_LINE = re.compile(r"^(\s*)(%|!)")
+_SHELL_ASSIGN = re.compile(r"^(\s*)([\w.]+)\s*=\s*(!|%)")
+
+
+def ipython_to_python(source: str) -> str | None:
+    """Replace IPython magics and shell lines by ``pass``; None for a cell that is not Python."""
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        if _CELL_MAGICS_TO_SKIP.match(lines[0].lstrip()):
+            return None  # %%bash, %%html, %%writefile...: not Python
+        lines = ["pass  # " + lines[0]] + lines[1:]  # %%time and friends wrap Python
+    out = []
+    for line in lines:
+        assign = _SHELL_ASSIGN.match(line)
+        magic = _MAGIC_LINE.match(line)
+        if assign:
+            out.append(f"{assign.group(1)}{assign.group(2)} = []  # {line.strip()}")
+        elif magic:
+            out.append(f"{magic.group(1)}pass  # {line.strip()}")
+        elif line.rstrip().endswith("?") and not line.lstrip().startswith("#") and re.match(r"^\s*[\w.]+\?\??$", line):
+            out.append("pass  # " + line.strip())  # obj? help lookups
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises many kinds for bad JSON and bad schemas
+        return Submission(id, source, file, problems=(Problem(
+            "corrupt_notebook", f"the notebook cannot be read ({type(exc).__name__}: {str(exc)[:200]})"),))
+    cells, trees = [], []
+    for index, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        code = ipython_to_python(str(cell.get("source", "")))
+        if code is None:
+            continue
+        label = f"cell {index}"
+        filename = f"<{file.name} {label}>"
+        try:
+            trees.append(ast.parse(code, filename))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass  # the harness reports the cell and runs the next ones, as Jupyter would
+        cells.append({"label": label, "filename": filename, "source": code})
+    if not cells:
+        return Submission(id, source, file, problems=(Problem("no_code", "the notebook has no code cells"),))
+    return Submission(id, source, file, plan={"kind": "cells", "cells": cells}, trees=tuple(trees))
