@@ -10,17 +10,64 @@ objects, only plain data that came back over the wire.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Callable
 
 from grader.results import Visibility
 
 
-class Mismatch(AssertionError):
-    """The student's answer is wrong.  ``diagnosis`` names the mistake when it is recognised."""
+class Phrase(str):
+    """An English phrase that reports can translate: ``Phrase("what.learned_kernel", "the learned kernel")``.
 
-    def __init__(self, message: str, *, expected: Any = None, got: Any = None, diagnosis: str | None = None):
+    It is the English text wherever a str is expected (f-strings, ``what`` arguments), and becomes
+    ``{"key", "args", "en"}`` when passed as a ``Mismatch`` argument (see ``grader.messages``).
+    """
+
+    def __new__(cls, key: str, english: str, **args: Any) -> "Phrase":
+        phrase = super().__new__(cls, english)
+        phrase.key, phrase.args = key, args
+        return phrase
+
+    def plain(self) -> dict[str, Any]:
+        return {"key": self.key, "args": _plain_args(self.args), "en": str(self)}
+
+    def __reduce__(self):
+        return (_phrase, (self.key, str(self), self.args))
+
+
+def _phrase(key: str, english: str, args: dict[str, Any]) -> Phrase:
+    return Phrase(key, english, **args)
+
+
+def _plain_args(args: dict[str, Any] | None) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Phrase):
+            return value.plain()
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return str(value)
+
+    return {str(k): plain(v) for k, v in (args or {}).items()}
+
+
+class Mismatch(AssertionError):
+    """The student's answer is wrong.  ``diagnosis`` names the mistake when it is recognised.
+
+    ``key`` and ``args`` name the English ``message`` in the assignment's message catalogue, so that
+    reports can show it in the reader's language; the English message stays the record.
+    """
+
+    def __init__(self, message: str, *, expected: Any = None, got: Any = None, diagnosis: str | None = None,
+                 key: str | None = None, args: dict[str, Any] | None = None, tentative: bool = False):
         super().__init__(message)
         self.message, self.expected, self.got, self.diagnosis = message, expected, got, diagnosis
+        self.message_key, self.message_args = key, _plain_args(args)  # (``args`` is taken by BaseException)
+        # A diagnosis read off the answer alone (its shape, say): the check's own ``diagnose`` may name the cause.
+        self.tentative = tentative
 
 
 class StudentRaised(Exception):
@@ -75,6 +122,8 @@ class Check:
     timeout_s: float | None
     # After the minimal counterexample is found: (student, inputs, failure) -> (code, sentence) or None.
     diagnose: Callable[..., tuple[str, str] | None] | None = None
+    # Simpler variants of a failing input (smaller, rounder), tried greedily after Hypothesis shrinks.
+    simplify: Callable[[dict], Iterable[dict]] | None = None
 
     @property
     def id(self) -> str:
@@ -97,13 +146,14 @@ class Suite:
         max_examples: int = 20,
         timeout_s: float | None = None,
         diagnose: Callable[..., tuple[str, str] | None] | None = None,
+        simplify: Callable[[dict], Iterable[dict]] | None = None,
     ) -> Callable:
         """Register ``fn(student, **inputs)`` as a check of ``exercise``."""
 
         def register(fn: Callable[..., None]) -> Callable[..., None]:
             self.checks.append(
                 Check(exercise, fn.__name__, title, fn, given, tuple(examples), weight,
-                      self.visibility, max_examples, timeout_s, diagnose)
+                      self.visibility, max_examples, timeout_s, diagnose, simplify)
             )
             return fn
 

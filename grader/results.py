@@ -65,6 +65,10 @@ class TestResult:
     diagnosis: str | None = None  # a mistake code from grader.diagnosis, e.g. "sign_flipped"
     traceback: str = ""  # the student's traceback, trimmed to their code
     weight: float = 1.0
+    # The message by key, for reports in other languages (see grader.messages); ``message`` stays English.
+    # Arguments are plain data; an argument may itself be a phrase {"key", "args", "en"}.
+    message_key: str | None = None
+    message_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -20,8 +20,21 @@ from grader.results import Counterexample, Outcome, TestResult
 from grader.student import Student
 
 
+# Calls spent simplifying a failure with the check's own candidates.
+SIMPLIFY_CALLS = 150
+
+
+def _phases(check: Check) -> tuple[Phase, ...]:
+    if check.given is None and check.examples:
+        return (Phase.explicit,)
+    if check.simplify is not None:
+        # Hypothesis's shrinker spends seconds on grids of floats (its own bookkeeping, not the calls);
+        # the check's domain simplifier reaches a smaller grid in a few dozen calls, deterministically.
+        return (Phase.explicit, Phase.generate)
+    return (Phase.explicit, Phase.generate, Phase.shrink)
+
+
 def _settings(check: Check) -> settings:
-    fixed_only = check.given is None and check.examples
     return settings(
         database=None,
         max_examples=check.max_examples,
@@ -30,7 +43,7 @@ def _settings(check: Check) -> settings:
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
-        phases=(Phase.explicit,) if fixed_only else (Phase.explicit, Phase.generate, Phase.shrink),
+        phases=_phases(check),
         print_blob=False,
     )
 
@@ -72,8 +85,45 @@ def run_check(check: Check, student: Student) -> TestResult:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as raised:  # everything the student can cause becomes a result
-        return _failure(check, _unwrap(raised), last_inputs, student)
+        failure = _unwrap(raised)
+        if isinstance(failure, (Mismatch, StudentRaised)) and check.simplify is not None:
+            failure = _simplify(check, student, failure)
+        return _failure(check, failure, last_inputs, student)
     return TestResult(check.title, Outcome.PASSED, check.visibility, weight=check.weight)
+
+
+def _same_failure(a: BaseException, b: BaseException) -> bool:
+    if isinstance(a, Mismatch) and isinstance(b, Mismatch):
+        return a.diagnosis == b.diagnosis  # the explanation must stay true of the simpler input
+    if isinstance(a, StudentRaised) and isinstance(b, StudentRaised):
+        return a.type_name == b.type_name
+    return False
+
+
+def _simplify(check: Check, student: Student, failure: BaseException) -> BaseException:
+    """Greedy, deterministic simplification of the failing input with the check's own candidates.
+
+    Hypothesis shrinks choice sequences; a smaller grid or a zeroed entry is often out of its
+    reach within a budget, and it is exactly what makes a counterexample readable.
+    """
+    calls = 0
+    improved = True
+    while improved and calls < SIMPLIFY_CALLS:
+        improved = False
+        for candidate in check.simplify(failure.inputs):
+            calls += 1
+            if calls > SIMPLIFY_CALLS:
+                break
+            try:
+                check.body(student, **candidate)
+            except (Mismatch, StudentRaised) as exc:
+                if _same_failure(failure, exc):
+                    exc.inputs = candidate
+                    failure, improved = exc, True
+                    break
+            except Abort:
+                break  # a timeout or crash on the simpler input: keep what we have
+    return failure
 
 
 def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) -> tuple[str, str] | None:
@@ -91,8 +141,9 @@ def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) 
 def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Student) -> TestResult:
     inputs = getattr(exc, "inputs", None) or dict(last_inputs)
     plain_inputs = to_plain(inputs)
-    if isinstance(exc, (Mismatch, StudentRaised)):
-        found = _diagnose(check, student, inputs, exc)
+    found = None
+    if isinstance(exc, StudentRaised) or (isinstance(exc, Mismatch) and (exc.diagnosis is None or exc.tentative)):
+        found = _diagnose(check, student, inputs, exc)  # only where the comparison could not name it for sure
     if isinstance(exc, Mismatch):
         code, message = exc.diagnosis, exc.message
         if found:
@@ -100,14 +151,15 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
         return TestResult(
             check.title, Outcome.FAILED, check.visibility, message,
             Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got)),
-            code, weight=check.weight,
+            code, weight=check.weight, message_key=exc.message_key, message_args=exc.message_args,
         )
     if isinstance(exc, StudentRaised):
         message = f"your code raised {exc.type_name}: {exc.message}"
         return TestResult(
             check.title, Outcome.ERROR, check.visibility, f"{message} ({found[1]})" if found else message,
             Counterexample(plain_inputs), found[0] if found else None, traceback=exc.traceback,
-            weight=check.weight,
+            weight=check.weight, message_key="student_raised",
+            message_args={"type": exc.type_name, "message": exc.message},
         )
     if isinstance(exc, Abort):
         counterexample = Counterexample(plain_inputs) if inputs else None
@@ -116,4 +168,5 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
     # A bug in the check itself: report it as the grader's, not the student's.
     return TestResult(check.title, Outcome.ERROR, check.visibility,
                       f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it",
-                      weight=check.weight)
+                      weight=check.weight, message_key="internal_error",
+                      message_args={"error": f"{type(exc).__name__}: {exc}"})

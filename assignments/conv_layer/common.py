@@ -8,6 +8,7 @@ no answer beyond what the chapter and torch already do.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -97,13 +98,14 @@ def returned_tensor(value: Any, what: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         if value.is_complex() or value.dtype == torch.bool:
             raise Mismatch(f"{what} returned a {value.dtype} tensor; it should hold real numbers",
-                           got=value, diagnosis="wrong_type")
+                           got=value, diagnosis="wrong_type", key="returned_non_real",
+                           args={"what": what, "dtype": str(value.dtype).replace("torch.", "")})
         return value.double()
     if isinstance(value, Opaque):
         raise Mismatch(f"{what} returned {value.type} ({value.repr}), not a tensor", got=value,
-                       diagnosis="wrong_type")
+                       diagnosis="wrong_type", key="returned_non_tensor", args={"what": what, "type": value.type})
     raise Mismatch(f"{what} returned {type(value).__name__} {str(value)[:60]}, not a tensor", got=value,
-                   diagnosis="wrong_type")
+                   diagnosis="wrong_type", key="returned_non_tensor", args={"what": what, "type": type(value).__name__})
 
 
 def as_kernel(value: Any, what: str) -> torch.Tensor:
@@ -113,7 +115,7 @@ def as_kernel(value: Any, what: str) -> torch.Tensor:
             return torch.tensor(value, dtype=torch.float64)
         except (TypeError, ValueError, RuntimeError):
             raise Mismatch(f"{what} returned a list that is not a rectangular grid of numbers", got=value,
-                           diagnosis="wrong_type") from None
+                           diagnosis="wrong_type", key="kernel_not_grid", args={"what": what}) from None
     return returned_tensor(value, what)
 
 
@@ -142,7 +144,8 @@ def require_shape(got: torch.Tensor, expected_shape, what: str, inputs_text: str
     if tuple(got.shape) != tuple(expected_shape):
         code, message = shape_diagnosis(got.shape, expected_shape, what, inputs_text)
         raise Mismatch(message, expected=f"shape {tuple(expected_shape)}", got=f"shape {tuple(got.shape)}",
-                       diagnosis=code)
+                       diagnosis=code, key="shape", tentative=True,
+                       args={"what": what, "got": str(tuple(got.shape)), "expected": str(tuple(expected_shape))})
 
 
 # How a wrong cross-correlation usually goes wrong: (code, explanation, transformation of (X, K)).
@@ -157,6 +160,8 @@ CORR_VARIANTS = (
     ("axes_transposed", "it matches the result for the transposed kernel: height and width of K are swapped",
      lambda X, K: corr(X, K.t()) if K.shape[0] <= X.shape[0] and K.shape[1] <= X.shape[1] and
      K.shape[0] <= X.shape[1] and K.shape[1] <= X.shape[0] else None),
+    ("axes_transposed", "it is the transpose of the right answer: the row and column indices are swapped",
+     lambda X, K: corr(X, K).t()),
 )
 
 
@@ -176,7 +181,9 @@ def diagnose_values(got: torch.Tensor, expected: torch.Tensor, scale: float, var
         ratio = float(ratios.median())
         if abs(ratio - 1) > 1e-3 and ratio != 0 and is_close(got, ratio * expected, scale):
             return "scale_error", f"it is the right answer times {ratio:.4g}: a scale factor is wrong"
-    if got.dim() == 2 and got.shape[0] > 1 and is_close(got[:1], expected[:1], scale):
+    if got.dim() == 2 and got.shape[0] > 1 and is_close(got[:1], expected[:1], scale) \
+            and not is_close(expected[:1], torch.zeros_like(expected[:1]), scale) \
+            and bool((~_close_mask(got[1:], expected[1:], scale)).any(dim=1).all()):
         return "first_row_only", "only the first row is right: does a return or a break sit inside the row loop?"
     return None, ""
 
@@ -193,13 +200,14 @@ def check_values(got_value: Any, expected: torch.Tensor, scale: float, what: str
     require_shape(got, expected.shape, what, inputs_text)
     if not bool(torch.isfinite(got).all()):
         raise Mismatch(f"{what} contains NaN or infinity {inputs_text}", expected=expected, got=got,
-                       diagnosis="not_finite")
+                       diagnosis="not_finite", key="not_finite", args={"what": what})
     if is_close(got, expected, scale):
         return
     code, explanation = diagnose_values(got, expected, scale, variants, X, K)
     wrong = int((~_close_mask(got, expected, scale)).sum())
     message = f"{what} is wrong in {wrong} of {got.numel()} entries {inputs_text}"
-    raise Mismatch(f"{message}: {explanation}" if code else message, expected=expected, got=got, diagnosis=code)
+    raise Mismatch(f"{message}: {explanation}" if code else message, expected=expected, got=got, diagnosis=code,
+                   key="values_wrong", args={"what": what, "wrong": wrong, "total": got.numel()})
 
 
 def _close_mask(got, expected, scale):
@@ -211,7 +219,8 @@ def require_unchanged(changed: tuple[bool, ...], names: tuple[str, ...], what: s
     if modified:
         raise Mismatch(
             f"{what} changed its input {', '.join(modified)} in place; a function must leave its arguments as they "
-            "were (use out-of-place operations, or work on a clone)", diagnosis="input_modified")
+            "were (use out-of-place operations, or work on a clone)", diagnosis="input_modified",
+            key="input_modified", args={"what": what, "names": modified})
 
 
 def is_float(value: Any) -> bool:
@@ -221,3 +230,53 @@ def is_float(value: Any) -> bool:
         return math.isfinite(float(value))
     return isinstance(value, torch.Tensor) and value.dim() == 0 and meta(value) is not None \
         and meta(value).kind == "tensor"
+
+
+# ------------------------------------------------------------ simplifying
+
+
+def _fit(grad: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """``grad`` cropped to ``shape``, extended with ones where it is too small."""
+    out = torch.ones(shape, dtype=grad.dtype)
+    h, w = min(shape[0], grad.shape[0]), min(shape[1], grad.shape[1])
+    out[:h, :w] = grad[:h, :w]
+    return out
+
+
+def simplify_grids(inputs: dict, x: str = "X", k: str = "K") -> Iterator[dict]:
+    """Simpler variants of a failing (input, kernel) pair: smaller grids first, then rounder values."""
+    X, K = inputs[x], inputs[k]
+
+    def variant(X2: torch.Tensor, K2: torch.Tensor) -> dict:
+        new = dict(inputs, **{x: X2, k: K2})
+        if "grad_output" in inputs:
+            new["grad_output"] = _fit(inputs["grad_output"], out_shape(X2.shape, K2.shape))
+        return new
+
+    for dim in (0, 1):
+        for start in (0, 1):
+            if K.shape[dim] > 1:
+                yield variant(X, K.narrow(dim, start, K.shape[dim] - 1))
+            if X.shape[dim] > K.shape[dim]:
+                yield variant(X.narrow(dim, start, X.shape[dim] - 1), K)
+            elif X.shape[dim] > 1:  # kernel as large as the input: shrink both
+                yield variant(X.narrow(dim, start, X.shape[dim] - 1), K.narrow(dim, start, K.shape[dim] - 1))
+    for name in (x, k):
+        T = inputs[name]
+        flat = T.reshape(-1)
+        for i in range(flat.numel()):
+            value = float(flat[i])
+            for simpler in (0.0, float(round(value)), math.copysign(1.0, value)):
+                if simpler == value or (simpler != 0.0 and abs(simpler) >= abs(value) and simpler != round(value)):
+                    continue
+                changed = flat.clone()
+                changed[i] = simpler
+                yield variant(changed.reshape(T.shape), K) if name == x else variant(X, changed.reshape(T.shape))
+    if X.dtype == torch.float64:
+        yield variant(X.float(), K.float())
+
+
+def simplify_layer(inputs: dict) -> Iterator[dict]:
+    if float(inputs["bias"].abs().sum()) != 0:
+        yield dict(inputs, bias=torch.zeros_like(inputs["bias"]))
+    yield from simplify_grids(inputs, "x", "weight")

@@ -24,6 +24,9 @@ def _test(test: TestResult) -> dict[str, Any]:
     }
     if test.diagnosis:
         data["diagnosis"] = test.diagnosis
+    if test.message_key:  # the message by key, for reports in other languages (grader.messages)
+        data["message_key"] = test.message_key
+        data["message_args"] = test.message_args
     if test.counterexample is not None:
         data["counterexample"] = asdict(test.counterexample)
     if test.traceback:

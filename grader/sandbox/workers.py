@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import wire
+from grader.sandbox import confine, wire
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
 
@@ -38,15 +38,29 @@ class Limits:
     extra_address_space: int = 3 * 1024**3
     file_size: int = 16 * 1024**2
     open_files: int = 256
+    processes: int = 32  # RLIMIT_NPROC of the sandbox uid (threads count too)
+    scratch_bytes: int = 64 * 1024**2  # the tmpfs at /tmp inside the sandbox
+    slot: int = 0  # worker slot: student code runs as uid confine.UID_BASE + slot; one slot per parallel grader
+    sandbox: bool = True  # False: resource limits only, no namespaces/uid/seccomp (benchmarks, debugging)
+    strict: bool = False  # every sandbox layer must hold, or no student code runs (``grader grade``)
+
+    @property
+    def uid(self) -> int:
+        return confine.UID_BASE + self.slot
 
     def confinement(self) -> dict:
         return {
+            "sandbox": self.sandbox,
+            "uid": self.uid,
+            "processes": self.processes,
+            "scratch_bytes": self.scratch_bytes,
+            "required": list(confine.LAYERS) if (self.strict and self.sandbox) else [],
             "rlimits": {
                 "cpu_s": self.cpu_s,
                 "extra_address_space": self.extra_address_space,
                 "file_size": self.file_size,
                 "open_files": self.open_files,
-            }
+            },
         }
 
 
@@ -166,6 +180,16 @@ class Zygote:
             return reply["pid"], ours, out_r
         raise AssertionError("unreachable")
 
+    def reap(self, uid: int) -> None:
+        """Kill every process of ``uid`` (used when there is no pid namespace to do it)."""
+        if not self.alive() or self.control is None:
+            return
+        try:
+            self.control.send(json.dumps({"op": "reap", "uid": uid}).encode())
+            self._receive(10.0)
+        except (OSError, SandboxError):
+            pass
+
     def close(self) -> None:
         if self.control is not None:
             self.control.close()
@@ -210,6 +234,8 @@ class Session:
         self._pending = b""
         self._progress: int | None = None
         self._out_eof = False
+        self.isolation: dict[str, bool] = {}  # the layers the student process reported applied
+        self._confined = False
 
     # -- lifecycle
 
@@ -220,7 +246,7 @@ class Session:
             try:
                 self.load_report = self._await_load()
                 return self.load_report
-            except (CallTimedOut, ProcessDied) as exc:
+            except (CallTimedOut, ProcessDied, wire.ProtocolError) as exc:
                 hung = self._progress
                 self._kill()
                 if hung is None or hung in self.plan["skip"]:
@@ -235,6 +261,7 @@ class Session:
         self._pending = b""
         self._progress = None
         self._out_eof = False
+        self._confined = False
         wire.send_frame(self.sock, {"plan": self.plan})
 
     def _await_load(self) -> LoadReport:
@@ -242,6 +269,9 @@ class Session:
         hung_before = list(self.load_report.hung)
         while True:
             frame = self._read_frame(deadline)
+            if not self._confined:
+                self._take_confinement(frame)
+                continue
             if "progress" in frame:
                 self._progress = frame["progress"]
                 continue
@@ -253,6 +283,18 @@ class Session:
                 names = {str(k)[:200]: str(v)[:20] for k, v in names.items()} if isinstance(names, dict) else {}
                 return LoadReport(units=units, names=names, hung=hung_before)
             raise wire.ProtocolError("unexpected frame while loading")
+
+    def _take_confinement(self, frame: dict) -> None:
+        """The first frame of a student process, sent before any student code runs: what confines it."""
+        if "confinement_failed" in frame:
+            message = str(frame["confinement_failed"])[:1000]
+            self._kill()
+            raise SandboxError(f"the sandbox could not be set up, so no student code was run: {message}")
+        layers = frame.get("confined")
+        if not isinstance(layers, dict):
+            raise wire.ProtocolError("the student process did not report its confinement")
+        self.isolation = {str(k)[:40]: v is True for k, v in layers.items()}
+        self._confined = True
 
     def restart(self) -> None:
         self._kill()
@@ -278,9 +320,13 @@ class Session:
                 try:
                     kill()
                 except OSError as exc:
-                    if exc.errno != errno.ESRCH:
+                    if exc.errno not in (errno.ESRCH, errno.EPERM):
                         raise
             self.pid = None
+            if self.isolation.get("namespaces"):
+                self._await_teardown()
+            elif self.isolation.get("uid_drop"):
+                self.zygote.reap(self.limits.uid)  # no pid namespace: kill whatever left the process group
         if self.sock is not None:
             self.sock.close()
             self.sock = None
@@ -288,6 +334,24 @@ class Session:
             self._drain()
             os.close(self.out_fd)
             self.out_fd = None
+
+    def _await_teardown(self, timeout_s: float = 5.0) -> None:
+        """Wait until every process of the pid namespace is gone: then no copy of our socket and pipe is open."""
+        deadline = time.monotonic() + timeout_s
+        sock_open = self.sock is not None
+        while sock_open or (self.out_fd is not None and not self._out_eof):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            watched = ([self.sock] if sock_open else []) + ([self.out_fd] if not self._out_eof else [])
+            ready, _, _ = select.select(watched, [], [], remaining)
+            if self.out_fd is not None and self.out_fd in ready:
+                self._drain()
+            if sock_open and self.sock in ready:
+                try:
+                    sock_open = bool(self.sock.recv(1 << 20))
+                except OSError:
+                    sock_open = False
 
     # -- requests
 

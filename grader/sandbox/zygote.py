@@ -18,6 +18,8 @@ import signal
 import socket
 import sys
 
+from grader.sandbox import linux
+
 
 def _warm_up() -> None:
     import numpy  # noqa: F401  (students may use it; import it once here)
@@ -46,14 +48,21 @@ def _load_probes(paths: list[str]) -> None:
 
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
-    _warm_up()
-    _load_probes(argv[1:])
     from grader.sandbox import confine, harness
 
-    # Children are reaped automatically; the grader watches them through their sockets.
+    # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
+    layers = confine.available_layers()
+    _warm_up()
+    _load_probes(argv[1:])
+    # Children are reaped automatically; the grader watches them through their sockets.  As a
+    # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
     reply = lambda message: control.send(json.dumps(message).encode())  # noqa: E731
-    reply({"ready": True, "pid": os.getpid(), "layers": confine.available_layers()})
+    reply({"ready": True, "pid": os.getpid(), "layers": layers})
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 65536, 4)
@@ -62,6 +71,11 @@ def main(argv: list[str]) -> None:
         if not message:
             return  # the grader went away
         request = json.loads(message)
+        if request.get("op") == "reap":
+            for fd in fds:
+                os.close(fd)
+            reply({"reaped": _reap_uid(int(request["uid"]))})
+            continue
         if len(fds) != 2:
             for fd in fds:
                 os.close(fd)
@@ -74,13 +88,30 @@ def main(argv: list[str]) -> None:
                 control.close()
                 os.setsid()
                 session = socket.socket(fileno=session_fd)
-                confine.apply(request.get("confinement", {}))
+                # May fork again: what returns is the process that runs student code, confined.
+                confine.enter(request.get("confinement", {}), session, output_fd)
                 harness.child_main(session, output_fd)
             finally:
                 os._exit(70)
         os.close(session_fd)
         os.close(output_fd)
         reply({"pid": pid})
+
+
+def _reap_uid(uid: int) -> bool:
+    """Kill every process of ``uid`` (student processes that left their process group)."""
+    if uid <= 0 or os.geteuid() != 0:
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)  # everything this uid may signal: its own processes, never this one
+        finally:
+            os._exit(0)
+    return True
 
 
 if __name__ == "__main__":

@@ -1,0 +1,392 @@
+"""Message catalogues: every sentence a report shows, in every supported language.
+
+Results stay plain data in English (``TestResult.message``); reports render
+them in the reader's language from structured fields instead:
+
+* ``TestResult.message_key`` + ``message_args``: a check's ``Mismatch`` names
+  its sentence by key (``"values_wrong"``) with the values to fill in.  An
+  argument may itself be a phrase, ``{"key": ..., "args": ..., "en": ...}``
+  (see ``grader.checks.Phrase``), translated the same way.
+* ``TestResult.diagnosis``: a mistake code, turned into one plain sentence
+  and a hint that does not give the answer away.  ``code@exercise`` entries
+  refine a code for one exercise.
+* check titles are looked up by their English text (gettext style), exercise
+  titles come from ``assignment.toml`` (``title``/``title_zh``).
+
+The engine-wide sentences live here; each assignment adds its own in
+``<assignment>/messages.py`` (``MESSAGES``, ``DIAGNOSES``, ``TITLES``), which
+overrides these.  A key missing in a language falls back to English.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.results import Outcome, Status, TestResult
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+
+# key -> {lang: template}; templates use str.format fields: "{what}".
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---- report and terminal
+    "report.title": {"en": "Grading report: {submission}", "zh": "评分报告：{submission}"},
+    "report.assignment": {"en": "Assignment", "zh": "作业"},
+    "report.submission": {"en": "Submission", "zh": "提交"},
+    "report.source": {"en": "File", "zh": "文件"},
+    "report.score": {"en": "Score", "zh": "得分"},
+    "report.score_line": {"en": "Score: {score} of {max_score} points", "zh": "得分：{score} / {max_score} 分"},
+    "report.checks_run": {"en": "Checks run: {which}", "zh": "运行的检查：{which}"},
+    "report.public": {"en": "public", "zh": "公开"},
+    "report.hidden": {"en": "hidden", "zh": "隐藏"},
+    "report.overview": {"en": "Overview", "zh": "概览"},
+    "report.exercise": {"en": "Exercise", "zh": "练习"},
+    "report.exercises": {"en": "Exercises", "zh": "各练习详情"},
+    "report.points": {"en": "Points", "zh": "分数"},
+    "report.points_of": {"en": "{score} of {max_score} points", "zh": "{score} / {max_score} 分"},
+    "report.status": {"en": "Status", "zh": "状态"},
+    "report.mistake": {"en": "Mistake", "zh": "错误"},
+    "report.hint": {"en": "Hint", "zh": "提示"},
+    "report.no_mistake": {"en": "—", "zh": "—"},
+    "report.properties": {"en": "Properties checked", "zh": "检查的性质"},
+    "report.property": {"en": "Property", "zh": "性质"},
+    "report.weight": {"en": "Weight", "zh": "权重"},
+    "report.result": {"en": "Result", "zh": "结果"},
+    "report.visibility": {"en": "Checks", "zh": "检查类别"},
+    "report.failed_property": {"en": "Failed: {title}", "zh": "未通过：{title}"},
+    "report.counterexample": {"en": "Smallest counterexample", "zh": "最小反例"},
+    "report.inputs": {"en": "Input", "zh": "输入"},
+    "report.expected": {"en": "Expected", "zh": "期望结果"},
+    "report.got": {"en": "Your result", "zh": "你的结果"},
+    "report.difference": {"en": "Difference (yours − expected)", "zh": "差值（你的结果 − 期望结果）"},
+    "report.shapes_differ": {"en": "The shapes differ: expected {expected}, yours is {got}.",
+                             "zh": "形状不同：期望 {expected}，你的结果是 {got}。"},
+    "report.wrong_cells": {"en": "{wrong} of {total} entries are wrong; they are outlined and marked ✗.",
+                           "zh": "{total} 个元素中有 {wrong} 个不对，已加粗边框并标上 ✗。"},
+    "report.legend": {"en": "Colour shows sign and size: blue is negative, red is positive, white is zero. "
+                            "The number in each cell is its value.",
+                      "zh": "颜色表示符号和大小：蓝色为负，红色为正，白色为零。每个格子里的数字就是它的值。"},
+    "report.truncated_grid": {"en": "showing the top-left {rows} × {cols} of {shape}",
+                              "zh": "只显示 {shape} 左上角的 {rows} × {cols} 部分"},
+    "report.grid_caption": {"en": "{name}: shape {shape}, {dtype}", "zh": "{name}：形状 {shape}，{dtype}"},
+    "report.row": {"en": "row", "zh": "行"},
+    "report.col": {"en": "column", "zh": "列"},
+    "report.index": {"en": "index", "zh": "序号"},
+    "report.wrong": {"en": "wrong", "zh": "错误"},
+    "report.value": {"en": "value", "zh": "值"},
+    "report.traceback": {"en": "Traceback (your code)", "zh": "回溯信息（你的代码）"},
+    "report.details": {"en": "Details", "zh": "详细信息"},
+    "report.original": {"en": "Original message (English)", "zh": "原始信息（英文）"},
+    "report.output": {"en": "What your code printed", "zh": "你的代码打印的输出"},
+    "report.output_truncated": {"en": "(truncated: {shown} of {total} characters shown)",
+                                "zh": "（已截断：显示 {total} 个字符中的 {shown} 个）"},
+    "report.no_output": {"en": "Your code printed nothing while loading.", "zh": "你的代码在加载时没有打印任何内容。"},
+    "report.load_issues": {"en": "Problems while loading your code", "zh": "加载代码时的问题"},
+    "report.where": {"en": "Where", "zh": "位置"},
+    "report.all_passed": {"en": "Every check passed. Well done!", "zh": "所有检查都通过了，做得好！"},
+    "report.isolation_off": {"en": "Isolation layers off on this machine: {layers}",
+                             "zh": "本机未启用的隔离层：{layers}"},
+    "report.generated": {"en": "Generated by grader {version} in {seconds} s.",
+                         "zh": "由 grader {version} 生成，用时 {seconds} 秒。"},
+    "report.first_failure": {"en": "first failure", "zh": "第一个未通过的检查"},
+    "report.passed_all_properties": {"en": "All {n} properties hold.", "zh": "全部 {n} 条性质都成立。"},
+    "report.not_run": {"en": "Not run", "zh": "未运行"},
+    "report.skip_to_content": {"en": "Skip to the exercises", "zh": "跳到各练习详情"},
+    "report.see_exercise": {"en": "details of {name}", "zh": "{name} 的详情"},
+    # ---- terminal
+    "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
+    "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},
+    "terminal.hint": {"en": "hint: {text}", "zh": "提示：{text}"},
+    "terminal.expected": {"en": "expected:", "zh": "期望结果："},
+    "terminal.got": {"en": "yours:", "zh": "你的结果："},
+    "terminal.shape": {"en": "tensor of shape {shape} ({dtype})", "zh": "形状为 {shape} 的张量（{dtype}）"},
+    "terminal.html_written": {"en": "report written to {path}", "zh": "报告已写入 {path}"},
+    # ---- instructor summary
+    "summary.title": {"en": "Class summary: {assignment}", "zh": "全班汇总：{assignment}"},
+    "summary.submissions": {"en": "Submissions", "zh": "提交数"},
+    "summary.mean": {"en": "Mean score", "zh": "平均分"},
+    "summary.median": {"en": "Median score", "zh": "中位数"},
+    "summary.full_marks": {"en": "Full marks", "zh": "满分人数"},
+    "summary.distribution": {"en": "Score distribution", "zh": "分数分布"},
+    "summary.range": {"en": "Score range", "zh": "分数区间"},
+    "summary.count": {"en": "Submissions", "zh": "提交数"},
+    "summary.histogram_label": {"en": "Histogram: number of submissions per score range",
+                                "zh": "直方图：每个分数区间的提交数"},
+    "summary.exercise_means": {"en": "Points per exercise", "zh": "各练习的平均得分"},
+    "summary.mean_points": {"en": "Mean points", "zh": "平均得分"},
+    "summary.full_marks_rate": {"en": "Full marks", "zh": "满分比例"},
+    "summary.pass_rates": {"en": "Pass rate of every property", "zh": "每条性质的通过率"},
+    "summary.passed": {"en": "Passed", "zh": "通过"},
+    "summary.pass_rate": {"en": "Pass rate", "zh": "通过率"},
+    "summary.diagnoses": {"en": "Most common mistakes", "zh": "最常见的错误"},
+    "summary.no_diagnoses": {"en": "No mistake was recognised in these submissions.",
+                             "zh": "这些提交中没有识别出已知的错误。"},
+    "summary.code": {"en": "Code", "zh": "代码"},
+    "summary.shown_by": {"en": "Submissions that show it", "zh": "出现该错误的提交"},
+    "summary.slowest": {"en": "Slowest submissions", "zh": "耗时最长的提交"},
+    "summary.seconds": {"en": "Time (s)", "zh": "用时（秒）"},
+    "summary.report_link": {"en": "report", "zh": "报告"},
+    # ---- statuses and outcomes
+    "status.passed": {"en": "passed", "zh": "通过"},
+    "status.partial": {"en": "partly right", "zh": "部分正确"},
+    "status.failed": {"en": "failed", "zh": "未通过"},
+    "status.not_implemented": {"en": "not implemented", "zh": "未实现"},
+    "status.error": {"en": "error", "zh": "出错"},
+    "status.timeout": {"en": "too slow", "zh": "超时"},
+    "status.forbidden": {"en": "forbidden operation", "zh": "使用了禁止的操作"},
+    "outcome.passed": {"en": "holds", "zh": "成立"},
+    "outcome.failed": {"en": "wrong answer", "zh": "答案错误"},
+    "outcome.error": {"en": "your code raised an error", "zh": "你的代码出错"},
+    "outcome.timeout": {"en": "too slow", "zh": "超时"},
+    "outcome.not_implemented": {"en": "not implemented", "zh": "未实现"},
+    "outcome.forbidden": {"en": "forbidden operation", "zh": "使用了禁止的操作"},
+    # ---- what a test's message says when it has no key of its own (by outcome)
+    "fallback.not_implemented": {
+        "en": "{name} is not implemented yet: it is not defined, or it still raises NotImplementedError.",
+        "zh": "{name} 还没有实现：提交中没有定义它，或者它仍然抛出 NotImplementedError。"},
+    "fallback.timeout": {
+        "en": "Your code did not finish within the time limit (an endless loop, or far too slow).",
+        "zh": "你的代码没有在时限内完成（死循环，或者太慢）。"},
+    "fallback.forbidden": {"en": "This exercise must not use the operation your code called.",
+                           "zh": "这个练习不允许使用你的代码调用的操作。"},
+    "fallback.not_loaded": {"en": "Not run: your file could not be loaded up to this exercise (see the problems "
+                                  "while loading above).",
+                            "zh": "未运行：你的文件没能加载到这个练习（见上方“加载代码时的问题”）。"},
+    "fallback.crashed": {"en": "The process running your code stopped (did it call exit(), run out of memory or "
+                               "crash?), or sent back something that is not a valid answer.",
+                         "zh": "运行你的代码的进程意外结束（是否调用了 exit()、内存不足或崩溃？），或者返回了无效的结果。"},
+    "fallback.error": {"en": "Your code raised an error.", "zh": "你的代码抛出了异常。"},
+    "fallback.failed": {"en": "The answer is wrong.", "zh": "答案错误。"},
+    # ---- sentences the runner attaches to every check
+    "student_raised": {"en": "your code raised {type}: {message}", "zh": "你的代码抛出了 {type}：{message}"},
+    "internal_error": {"en": "internal grader error in this check ({error}); please report it",
+                       "zh": "评分程序在这项检查中出现内部错误（{error}），请报告给老师"},
+    # ---- load problems (LoadIssue.kind)
+    "load.syntax_error": {"en": "Python cannot parse the file: there is a syntax error.",
+                          "zh": "Python 无法解析这个文件：有语法错误。"},
+    "load.exception": {"en": "Your code raised an error while the file was loading; everything after it was "
+                             "skipped.",
+                       "zh": "加载文件时你的代码抛出了异常，之后的代码都没有运行。"},
+    "load.timeout": {"en": "Loading this part took longer than the time limit, so it was skipped.",
+                     "zh": "加载这一部分超过了时间限制，已跳过。"},
+    "load.crashed": {"en": "The process loading your code stopped.", "zh": "加载你的代码的进程意外结束。"},
+    "load.no_code": {"en": "The file holds no code.", "zh": "文件里没有代码。"},
+    "load.not_utf8": {"en": "The file is not saved as UTF-8 text; save it as UTF-8.",
+                      "zh": "文件不是 UTF-8 编码；请另存为 UTF-8。"},
+    "load.unreadable": {"en": "The file could not be read.", "zh": "无法读取这个文件。"},
+    "load.other": {"en": "There was a problem loading your code.", "zh": "加载你的代码时出现问题。"},
+}
+
+# code -> {lang: (the mistake in one plain sentence, a hint that does not give the answer away)}
+DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
+    "wrong_type": {
+        "en": ("It returned the wrong kind of value.",
+               "Look at what the exercise asks you to return, and print type(...) of what you return."),
+        "zh": ("返回值的类型不对。", "看看练习要求返回什么，再用 type(...) 打印你返回的值的类型。"),
+    },
+    "wrong_shape": {
+        "en": ("The result has the wrong shape.",
+               "Compare the shape you return with the expected shape below; print .shape of your intermediate "
+               "results."),
+        "zh": ("结果的形状不对。", "把你返回的形状与下面期望的形状比较；打印中间结果的 .shape 看看。"),
+    },
+    "not_finite": {
+        "en": ("The result contains NaN or infinity.",
+               "Look for a division by zero, or values never written (torch.empty leaves memory as it was)."),
+        "zh": ("结果中含有 NaN 或无穷大。", "检查是否除以了零，或者有元素从未被赋值（torch.empty 不会初始化内存）。"),
+    },
+    "sign_flipped": {
+        "en": ("Every value is the negative of the right answer: the sign is flipped.",
+               "Work through the small counterexample below by hand and see where a minus sign appears."),
+        "zh": ("每个值都恰好是正确答案的相反数：符号反了。", "用下面的小反例手算一遍，看看负号是从哪里来的。"),
+    },
+    "scale_error": {
+        "en": ("Every value is the right answer times the same constant factor.",
+               "Compute one entry by hand; is there a division, an average or a factor that should not be there?"),
+        "zh": ("每个值都是正确答案乘以同一个常数。", "手算其中一个元素；是不是多了除法、求平均或者某个系数？"),
+    },
+    "input_modified": {
+        "en": ("Your function changes its argument in place, so the caller's tensor is different afterwards.",
+               "Operations such as -=, +=, X[...] = or methods ending in _ modify the tensor you were given; "
+               "work on a copy or use operations that create a new tensor."),
+        "zh": ("你的函数原地修改了传入的参数，调用者的张量在调用之后变了。",
+               "-=、+=、X[...] = 以及以 _ 结尾的方法都会修改传入的张量；请在副本上操作，或使用会创建新张量的运算。"),
+    },
+    "wrong_count": {
+        "en": ("The number of values returned is wrong.", "Return exactly one value per step that was asked for."),
+        "zh": ("返回的值的个数不对。", "每一步返回恰好一个值。"),
+    },
+}
+
+
+def normalize_lang(value: str | None) -> str | None:
+    """``"zh_CN.UTF-8"`` -> ``"zh"``; None for languages without a catalogue."""
+    if not value:
+        return None
+    code = value.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return code if code in LANGS else None
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the user's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English."""
+    environ = os.environ if environ is None else environ
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable)
+        if not value:
+            continue
+        for part in value.split(":"):  # LANGUAGE is a priority list
+            found = normalize_lang(part)
+            if found:
+                return found
+        if value not in ("C", "POSIX") and not value.startswith("C."):
+            return DEFAULT_LANG
+    return DEFAULT_LANG
+
+
+class _Blank(dict):
+    """Formatting arguments that leave unknown fields visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@dataclass
+class Catalogue:
+    """The sentences of one language, with English as the fallback for anything missing."""
+
+    lang: str
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    diagnoses: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)  # English check title -> {lang: title}
+    exercise_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # exercise name -> {lang: title}
+    policies: dict[str, str] = field(default_factory=dict)  # exercise name -> policy name
+
+    # ------------------------------------------------------------ lookups
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def template(self, key: str) -> str | None:
+        entry = self.messages.get(key)
+        if entry is None:
+            return None
+        return entry.get(self.lang) or entry.get(DEFAULT_LANG)
+
+    def text(self, key: str, **args: Any) -> str:
+        """The sentence ``key`` with ``args`` filled in; the key itself when nobody wrote it."""
+        template = self.template(key)
+        if template is None:
+            return key
+        return template.format_map(_Blank({k: self.value(v) for k, v in args.items()}))
+
+    def value(self, value: Any) -> str:
+        """A message argument as text: phrases are translated, lists joined, numbers compact."""
+        if isinstance(value, dict) and "key" in value:
+            if self.has(value["key"]):
+                return self.text(value["key"], **(value.get("args") or {}))
+            return str(value.get("en", value["key"]))
+        if isinstance(value, float):
+            return f"{value:g}"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(self.value(v) for v in value)
+        return str(value)
+
+    def status(self, status: Status) -> str:
+        return self.text(f"status.{status.value}")
+
+    def outcome(self, outcome: Outcome) -> str:
+        return self.text(f"outcome.{outcome.value}")
+
+    def check_title(self, title: str) -> str:
+        entry = self.titles.get(title) or {}
+        return entry.get(self.lang) or title
+
+    def exercise_title(self, name: str) -> str:
+        entry = self.exercise_titles.get(name) or {}
+        return entry.get(self.lang) or entry.get(DEFAULT_LANG) or name
+
+    def diagnosis(self, code: str | None, exercise: str | None = None) -> tuple[str, str] | None:
+        """(mistake, hint) for a diagnosis code, refined for ``exercise`` when the catalogue says more."""
+        if not code:
+            return None
+        for key in ((f"{code}@{exercise}",) if exercise else ()) + (code,):
+            entry = self.diagnoses.get(key)
+            if entry:
+                return entry.get(self.lang) or entry.get(DEFAULT_LANG)
+        return None
+
+    # ------------------------------------------------------- test messages
+    def message(self, test: TestResult, exercise: str = "", loaded: bool = True) -> tuple[str, str | None]:
+        """A test's message in this language, and the English original when it had to be summarised.
+
+        Keyed messages are translated exactly.  A message without a key (one the engine wrote, such as
+        a timeout) becomes the sentence for its outcome; the English original comes back as a detail.
+        """
+        if test.message_key and self.has(test.message_key):
+            return self.text(test.message_key, **(test.message_args or {})), None
+        if self.lang == DEFAULT_LANG and test.message:
+            return test.message, None
+        outcome = test.outcome
+        if outcome is Outcome.FORBIDDEN and self.has(f"policy.{self.policies.get(exercise, '')}"):
+            key = f"policy.{self.policies[exercise]}"
+        elif outcome is Outcome.ERROR and test.counterexample is None and not test.traceback and not loaded:
+            key = "fallback.not_loaded"
+        elif outcome is Outcome.ERROR and test.counterexample is not None and not test.traceback:
+            key = "fallback.crashed"
+        else:
+            key = f"fallback.{outcome.value}"
+        return self.text(key, name=exercise), (test.message or None)
+
+
+def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer or {})
+    return merged
+
+
+def assignment_messages(assignment: Any) -> Any:
+    """The assignment's own ``messages`` module, or None when it has none."""
+    if assignment is None:
+        return None
+    try:
+        return importlib.import_module(f"{assignment.package}.messages")
+    except ImportError:
+        return None
+
+
+def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
+    """The catalogue for ``lang`` (default: the locale's) with ``assignment``'s sentences on top."""
+    lang = normalize_lang(lang) or default_lang()
+    module = assignment_messages(assignment)
+    exercise_titles: dict[str, dict[str, str]] = {}
+    policies: dict[str, str] = {}
+    for exercise in getattr(assignment, "exercises", ()):
+        exercise_titles[exercise.name] = {"en": exercise.title, "zh": exercise.title_zh}
+        if exercise.policy is not None:
+            policies[exercise.name] = exercise.policy.name
+    messages = _merge(MESSAGES, getattr(module, "MESSAGES", None))
+    if assignment is not None:
+        title = getattr(module, "ASSIGNMENT_TITLE", None) or {"en": assignment.title}
+        messages.setdefault("assignment.title", title)
+    return Catalogue(
+        lang=lang,
+        messages=messages,
+        diagnoses=_merge(DIAGNOSES, getattr(module, "DIAGNOSES", None)),
+        titles=dict(getattr(module, "TITLES", None) or {}),
+        exercise_titles=exercise_titles,
+        policies=policies,
+    )
+
+
+def template_fields(template: str) -> set[str]:
+    """The ``{fields}`` a template uses (for the catalogue's own tests)."""
+    return _fields(template)
