@@ -79,8 +79,9 @@ def corr(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 
 
 def corr_grads(X, K, grad_output):
-    Xg = X.double().requires_grad_(True)
-    Kg = K.double().requires_grad_(True)
+    # A copy: .double() of a float64 tensor is the tensor itself, and the inputs must stay as drawn.
+    Xg = X.detach().to(torch.float64, copy=True).requires_grad_(True)
+    Kg = K.detach().to(torch.float64, copy=True).requires_grad_(True)
     gx, gk = torch.autograd.grad(corr(Xg, Kg), [Xg, Kg], grad_output.double())
     return gx, gk
 
@@ -197,16 +198,17 @@ def check_values(got_value: Any, expected: torch.Tensor, scale: float, what: str
                  variants: tuple = (), X=None, K=None) -> None:
     """Raise a Mismatch that names the mistake unless ``got_value`` equals ``expected``."""
     got = returned_tensor(got_value, what)
+    shown = got_value if isinstance(got_value, torch.Tensor) else got  # the counterexample keeps the student's dtype
     require_shape(got, expected.shape, what, inputs_text)
     if not bool(torch.isfinite(got).all()):
-        raise Mismatch(f"{what} contains NaN or infinity {inputs_text}", expected=expected, got=got,
+        raise Mismatch(f"{what} contains NaN or infinity {inputs_text}", expected=expected, got=shown,
                        diagnosis="not_finite", key="not_finite", args={"what": what})
     if is_close(got, expected, scale):
         return
     code, explanation = diagnose_values(got, expected, scale, variants, X, K)
     wrong = int((~_close_mask(got, expected, scale)).sum())
     message = f"{what} is wrong in {wrong} of {got.numel()} entries {inputs_text}"
-    raise Mismatch(f"{message}: {explanation}" if code else message, expected=expected, got=got, diagnosis=code,
+    raise Mismatch(f"{message}: {explanation}" if code else message, expected=expected, got=shown, diagnosis=code,
                    key="values_wrong", args={"what": what, "wrong": wrong, "total": got.numel()})
 
 

@@ -19,7 +19,8 @@ def reference_oracles(reference) -> Oracles:
         return reference.corr2d(X.double(), K.double()).double()
 
     def corr_grads(X, K, grad_output):
-        Xg, Kg = X.double().requires_grad_(True), K.double().requires_grad_(True)
+        Xg = X.detach().to(torch.float64, copy=True).requires_grad_(True)
+        Kg = K.detach().to(torch.float64, copy=True).requires_grad_(True)
         return torch.autograd.grad(reference.corr2d(Xg, Kg), [Xg, Kg], grad_output.double())
 
     def learn(X, Y, init, lr=3e-2, num_epochs=10):
