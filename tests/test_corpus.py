@@ -26,5 +26,11 @@ def test_corpus_submission_loses_exactly_what_it_breaks(grader_all, entry):
             wrong[name] = f"lost points: {exercise.status.value}: {failure.message if failure else ''}"
         assert (exercise.status is Status.PASSED) == full
     assert not wrong, wrong
+    for name, code in entry.get("diagnosis", {}).items():
+        first = next(t for t in exercises[name].tests if not t.passed)
+        assert first.diagnosis == code, f"{name}: {first.diagnosis!r} instead of {code!r}: {first.message}"
+        assert first.message, "a named mistake comes with a message that explains it"
+    for name, status in entry.get("status", {}).items():
+        assert exercises[name].status.value == status, exercises[name].message
     if not broken:
         assert result.score == result.max_score == 100

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import torch
 from hypothesis import strategies as st
 
-from grader.checks import Mismatch, Suite
+from grader.checks import Mismatch, StudentRaised, Suite
 
 from . import common as c
 from .common import corr_grad_inputs, corr_inputs, describe_inputs
@@ -56,44 +56,75 @@ def torch_oracles() -> Oracles:
 # ------------------------------------------------------------ diagnoses
 
 
+def _witness(shape, dtype=torch.float32, offset: int = 1) -> torch.Tensor:
+    """A fixed input with distinct, non-zero entries: a diagnosis must not hinge on a zero counterexample."""
+    n = shape[0] * shape[1]
+    return (torch.arange(n, dtype=torch.float64) % 7 + offset).reshape(shape).to(dtype)
+
+
 def _ignores_kernel(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
     """Same X, another K: an unchanged, non-zero answer means the function reads something else than its argument.
 
     Strong evidence, so it overrides what the comparison guessed (a global K of another shape looks like a
-    wrong output shape).
+    wrong output shape).  Tried on the counterexample's X and on a larger one, since a global kernel larger
+    than the counterexample gives an empty result.
     """
     X, K = inputs["X"], inputs["K"]
-    first = student.call("corr2d", X, K).value
-    second = student.call("corr2d", X, K + 1 + K.abs()).value
-    if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and first.shape == second.shape \
-            and torch.equal(first, second) and bool((first != 0).any()):
-        return "global_read", ("its result does not change when K changes: does it read a global variable "
-                               "(such as the chapter's K) instead of its argument?")
+    K1 = _witness(tuple(K.shape), K.dtype)
+    K2 = K1 * 2 + 1
+    for X_probe in (X, _witness((max(X.shape[0], 6), max(X.shape[1], 6)), X.dtype, offset=2)):
+        first = student.call("corr2d", X_probe, K1).value
+        second = student.call("corr2d", X_probe, K2).value
+        if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and first.shape == second.shape \
+                and torch.equal(first, second) and bool((first != 0).any()):
+            return "global_read", ("its result does not change when K changes: does it read a global variable "
+                                   "(such as the chapter's K) instead of its argument?")
     return None
 
 
 def _one_row(name: str) -> Callable:
+    """Right on an input with one output row, wrong (or raising) on the same kind of input with three."""
+
     def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-        X, K = inputs["X"], inputs["K"]
-        if X.shape[0] == K.shape[0] or getattr(failure, "diagnosis", None):
+        if getattr(failure, "diagnosis", None):
             return None  # weak evidence: only when the comparison named nothing
-        reply = student.call(name, X[: K.shape[0]], K)
-        expected = c.corr(X[: K.shape[0]], K)
-        got, scale = reply.value, c.corr_scale(X, K)
-        if isinstance(got, torch.Tensor) and got.shape == expected.shape and \
-                c.is_close(got.double(), expected, scale) and \
-                not c.is_close(expected, torch.zeros_like(expected), scale):
-            return "first_row_only", ("it is right when the output has one row and wrong with several: "
-                                      "does a return sit inside the loop over rows?")
-        return None
+        X, K = inputs["X"], inputs["K"]
+        k_h, k_w = K.shape
+        Xw, Kw = _witness((k_h + 2, max(X.shape[1], k_w)), X.dtype), _witness((k_h, k_w), K.dtype, offset=3)
+        one_row = student.call(name, Xw[:k_h], Kw).value
+        expected = c.corr(Xw[:k_h], Kw)
+        if not (isinstance(one_row, torch.Tensor) and one_row.shape == expected.shape
+                and c.is_close(one_row.double(), expected, c.corr_scale(Xw, Kw))):
+            return None
+        try:
+            several = student.call(name, Xw, Kw).value
+        except StudentRaised:
+            several = None
+        expected = c.corr(Xw, Kw)
+        if isinstance(several, torch.Tensor) and several.shape == expected.shape \
+                and c.is_close(several.double(), expected, c.corr_scale(Xw, Kw)):
+            return None
+        return "first_row_only", ("it is right when the output has one row and wrong with several: "
+                                  "does a return sit inside the loop over rows?")
 
     return diagnose
+
+
+def _in_place_under_autograd(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+    """Autograd's own complaint about an in-place change of an input that requires grad."""
+    if isinstance(failure, StudentRaised) and "in-place operation" in failure.message:
+        return "input_modified", ("it changes its input in place, which autograd refuses for a tensor that "
+                                  "requires grad: compute with out-of-place operations")
+    return None
 
 
 def _either(*diagnoses: Callable) -> Callable:
     def diagnose(student, inputs, failure):
         for d in diagnoses:
-            found = d(student, inputs, failure)
+            try:
+                found = d(student, inputs, failure)
+            except Exception:  # the student's code raised on a probe: that diagnosis does not apply
+                continue
             if found:
                 return found
         return None
@@ -120,7 +151,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("corr2d", title="gradients flow through corr2d to X and K and are right", weight=3,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 2, 5),
-                 simplify=c.simplify_grids)
+                 diagnose=_in_place_under_autograd, simplify=c.simplify_grids)
     def corr2d_gradients(student, X, K, grad_output):
         reply = student.call("corr2d", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
@@ -149,8 +180,13 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
         expected = o.corr(x, weight) + bias.double()
+        variants = (
+            ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias",
+             lambda X, K: o.corr(X, K)),
+            *[(code, explanation, _plus(transform, bias.double())) for code, explanation, transform in c.CORR_VARIANTS],
+        )
         c.check_values(report.get("value"), expected, c.corr_scale(x, weight) + float(bias.abs()),
-                       "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), c.CORR_VARIANTS, x, weight)
+                       "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), variants, x, weight)
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
@@ -298,6 +334,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                        f"the cross-correlation with {what}", "(on the samples shown)")
 
     return suite
+
+
+def _plus(transform: Callable, bias: torch.Tensor) -> Callable:
+    def shifted(X, K):
+        value = transform(X, K)
+        return None if value is None else value + bias
+
+    return shifted
 
 
 MATRIX_PRODUCTS = {"mm", "mv", "bmm", "addmm", "addmv", "dot", "matmul", "baddbmm", "vdot", "tensordot"}
