@@ -52,8 +52,11 @@ def natural_id(path: Path) -> str:
 
 
 def assign_ids(paths: list[Path]) -> list[str]:
-    """Distinct ids for ``paths`` in order: colliding ones keep their suffix (``a-py``, ``a-ipynb``), then a counter."""
-    natural = [natural_id(p) for p in paths]
+    """Distinct ids for ``paths`` in order: colliding ones keep their suffix (``a-py``, ``a-ipynb``), then a counter.
+
+    Names are made safe before they are compared, so ``a b.py`` and ``a_b.py`` cannot end up sharing a folder.
+    """
+    natural = [_safe_id(natural_id(p)) for p in paths]
     counts: dict[str, int] = {}
     for name in natural:
         counts[name] = counts.get(name, 0) + 1
@@ -61,18 +64,18 @@ def assign_ids(paths: list[Path]) -> list[str]:
     for path, name in zip(paths, natural):
         candidate = name
         if counts[name] > 1 and path.suffix:
-            candidate = f"{name}-{path.suffix.lstrip('.')}"
+            candidate = _safe_id(f"{name}-{path.suffix.lstrip('.')}")
         unique, n = candidate, 2
         while unique in seen:
             unique, n = f"{candidate}-{n}", n + 1
         seen.add(unique)
-        ids.append(_safe_id(unique))
+        ids.append(unique)
     return ids
 
 
 def _safe_id(name: str) -> str:
     # Ids become folder names under --out: keep them to a safe alphabet.
-    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._") or "submission"
+    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._-") or "submission"  # no leading "-": a spreadsheet formula
     return cleaned[:100]
 
 

@@ -37,6 +37,11 @@ def test_colliding_ids_stay_distinct_and_deterministic(tmp_path):
     assert assign_ids(paths) == ids
 
 
+def test_ids_that_differ_only_in_unsafe_characters_stay_distinct(tmp_path):
+    ids = assign_ids([tmp_path / "a b.py", tmp_path / "a_b.py", tmp_path / "-a_b.py"])
+    assert len(set(ids)) == 3 and not any(i.startswith("-") for i in ids)
+
+
 def test_ids_are_safe_folder_names(tmp_path):
     [i] = assign_ids([tmp_path / "../../etc passwd.py"])
     assert "/" not in i and ".." not in i

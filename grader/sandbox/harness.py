@@ -142,6 +142,12 @@ def _op_watcher():
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Watcher(TorchDispatchMode):
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            # True (torch's default) wraps __torch_dispatch__ in torch._disable_dynamo, whose first call
+            # imports torch._dynamo: 1.4 s of every grader start, for a compiler nobody here uses.
+            return False
+
         def __init__(self):
             super().__init__()
             self.ops: Counter[str] = Counter()
@@ -154,7 +160,7 @@ def _op_watcher():
 
 
 def warm_up() -> None:
-    """Pay the one-off costs (the first dispatch mode imports ~1 s of torch) before forking."""
+    """Pay the one-off costs (allocator, dispatcher, autograd engine, the wire codec) before forking."""
     import torch
 
     with _op_watcher():

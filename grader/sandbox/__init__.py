@@ -1,0 +1,1 @@
+"""Running student code: the warm template process, forked sessions, their confinement and the wire format."""

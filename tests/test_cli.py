@@ -1,0 +1,141 @@
+"""The command line as users run it: the installed ``grader`` script in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, ROOT
+
+REFERENCE = ROOT / "reference" / "conv_layer.py"
+EXERCISES = ["corr2d", "Conv2D", "learn_kernel", "conv2d_strict", "corr2d_matmul", "kernel_matrix",
+             "second_derivative_kernel", "laplacian_kernel", "derivative_kernel", "integral_kernel"]
+STATUSES = {"passed", "partial", "failed", "not_implemented", "error", "timeout", "forbidden"}
+
+
+def grader_command() -> list[str]:
+    script = Path(sys.executable).with_name("grader")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([*grader_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_check_prints_a_summary_and_writes_json(tmp_path):
+    out = tmp_path / "result.json"
+    done = run("check", str(CORPUS / "flipped_kernel.py"), "--json", str(out), "--no-color")
+    assert done.returncode == 0, done.stderr
+    assert "80/100" in done.stdout
+    assert "convolution" in done.stdout  # the diagnosis of the first failure
+    assert "K =" in done.stdout  # and its counterexample
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["assignment"] == "conv-layer" and data["submission"] == "flipped_kernel"
+    assert data["source"] == str(CORPUS / "flipped_kernel.py")
+    assert (data["score"], data["max_score"]) == (80, 100)
+    assert [e["name"] for e in data["exercises"]] == EXERCISES
+    for exercise in data["exercises"]:
+        assert exercise["status"] in STATUSES
+        assert (exercise["status"] == "passed") == (exercise["score"] == exercise["max_score"])
+        for test in exercise["tests"]:
+            assert {"name", "passed", "visibility", "message"} <= set(test)
+            assert test["visibility"] == "public"  # a student never runs the hidden checks
+    failed = next(t for t in data["exercises"][0]["tests"] if not t["passed"])
+    assert {"inputs", "expected", "got"} <= set(failed["counterexample"])
+
+
+def test_grade_writes_a_result_per_submission_and_a_csv(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(REFERENCE, subs / "a.py")
+    shutil.copy(ROOT / "student_template" / "conv_layer.ipynb", subs / "a.ipynb")
+    shutil.copy(CORPUS / "syntax_error.py", subs / "broken.py")
+    out = tmp_path / "out"
+    done = run("grade", str(subs), "--out", str(out), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    with (out / "grades.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["id", "score", "max_score", *EXERCISES]
+    scores = {row[0]: row[1] for row in rows[1:]}
+    assert scores == {"a-py": "100", "a-ipynb": "0", "broken": "0"}
+    for id_ in scores:
+        data = json.loads((out / id_ / "result.json").read_text(encoding="utf-8"))
+        assert data["submission"] == id_
+        assert {t["visibility"] for e in data["exercises"] for t in e["tests"]} == {"public", "hidden"}
+    broken = json.loads((out / "broken" / "result.json").read_text(encoding="utf-8"))
+    assert "SyntaxError" in broken["load_issues"][0]["message"]
+
+
+def test_list_shows_exercises_and_points():
+    done = run("list")
+    assert done.returncode == 0, done.stderr
+    assert "conv-layer" in done.stdout
+    for name in EXERCISES:
+        assert name in done.stdout
+    assert "100 points" in done.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (("check", "no/such/file.py"), "does not exist"),
+    (("grade", "no/such/dir", "--out", "x"), "does not exist"),
+    (("check", str(REFERENCE), "--assignment", "nope"), "no assignment named 'nope'"),
+    (("grade", str(REFERENCE)), "--out"),
+    (("frobnicate",), "No such command"),
+])
+def test_usage_errors_exit_with_status_2_and_say_why(args, words):
+    done = run(*args)
+    assert done.returncode == 2
+    assert words in done.stderr
+
+
+@pytest.fixture(scope="module")
+def student_install(tmp_path_factory) -> Path:
+    """The package as students get it: the built wheel, installed into a folder of its own."""
+    folder = tmp_path_factory.mktemp("student")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(folder / "dist")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    [wheel] = (folder / "dist").glob("grader-*.whl")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                                str(folder / "site"), str(wheel)], capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    return folder
+
+
+@pytest.mark.slow
+def test_the_wheel_students_install_holds_no_reference_and_no_hidden_tests(student_install):
+    [wheel] = (student_install / "dist").glob("grader-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("grader_assignments/conv_layer/public.py") for n in names)
+    assert not [n for n in names if "hidden" in n or n.startswith("reference") or "conv_layer.py" in n.split("/")[-1]
+                and "template" not in n]
+    secrets = (ROOT / "reference" / "conv_layer.py").read_text(encoding="utf-8")
+    body = secrets[secrets.index("def corr2d"):][:200]  # a piece of the reference's code
+    for name in names:
+        assert body not in zipfile.ZipFile(wheel).read(name).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_a_student_install_checks_with_public_tests_and_refuses_to_grade(student_install, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(student_install / "site")}
+    env.pop("GRADER_COURSE", None)
+    command = [sys.executable, "-m", "grader.cli"]
+    where = subprocess.run([*command[:1], "-c", "import grader; print(grader.__file__)"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert where.stdout.startswith(str(student_install / "site")), where.stdout
+    check = subprocess.run([*command, "check", str(REFERENCE), "--no-color"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert check.returncode == 0, check.stderr
+    assert "score 100/100" in check.stdout
+    graded = subprocess.run([*command, "grade", str(REFERENCE), "--out", str(tmp_path / "out")], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 3 and "hidden tests" in graded.stderr
+    assert not (tmp_path / "out").exists()
