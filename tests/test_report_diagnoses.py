@@ -82,3 +82,9 @@ def test_a_return_inside_the_inner_loop_is_named_first_output_only(grader_public
             return Y
     """))
     assert first_failure(grade(grader_public, path), "corr2d").diagnosis == "first_output_only"
+
+
+@pytest.mark.parametrize("file, code", [("off_by_one.py", "off_by_one_shape"), ("global_kernel.py", "global_read")])
+def test_a_wrong_shape_is_not_mistaken_for_autograd_being_cut_off(grader_public, file, code):
+    # An empty answer has no grad_fn: the gradient check must name the shape (or its cause), like the others.
+    assert set(diagnoses(grade(grader_public, CORPUS / file), "corr2d")) == {code}

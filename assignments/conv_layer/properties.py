@@ -412,6 +412,9 @@ def check_tensor(value: Any, expected: torch.Tensor, what: str, scale: float, re
 
 
 def check_gradients(reply, expected: tuple, X, K, grad_output, name: str) -> None:
+    if isinstance(reply.value, torch.Tensor):
+        # A wrong shape first: an empty answer has no grad_fn, and "cut off from autograd" would mislead.
+        c.require_shape(reply.value, c.out_shape(X.shape, K.shape), f"{name}(X, K)", describe_inputs(X=X, K=K))
     if reply.cut_off:
         raise Mismatch(f"{name}'s result is cut off from autograd (it has no grad_fn): build it from X and K "
                        "with tensor operations, without .item(), .detach(), .data, torch.tensor(...) or numpy",
