@@ -98,6 +98,7 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
     summary_report.write(results, out_dir / "summary.html", cat)
     click.echo(f"graded {len(results)} submission(s); grades in {out_dir / 'grades.csv'}")
+    click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
 
 
 @main.command("list")

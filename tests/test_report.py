@@ -289,6 +289,13 @@ def test_the_terminal_marks_wrong_entries_without_colour(graded, en):
     assert re.search(r"yours: +\[\[.*✗.*\]\]", text)
 
 
+def test_the_terminal_says_once_that_a_file_did_not_load(grader_public, en):
+    text = terminal.render(grade(grader_public, CORPUS / "syntax_error.py"), en, color=False)
+    assert text.count("SyntaxError: expected ':' (line 47)") == 2  # the load problem, then the first exercise
+    assert "      def kernel_matrix(K, input_shape)" in text  # a message's later lines keep the indentation
+    assert text.count("✗ error") == 10
+
+
 def test_the_terminal_colours_only_when_asked(graded, en):
     assert "\x1b[" in terminal.render(graded["chapter"], en, color=True)
 
@@ -321,7 +328,7 @@ def test_check_takes_its_language_from_the_locale(tmp_path):
     run = CliRunner().invoke(cli.main, ["check", str(CORPUS / "sign_second_derivative.py"), "--course", str(ROOT)],
                              env={"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"})
     assert run.exit_code == 0, run.output
-    assert "得分：95 / 100 分" in run.output
+    assert "得分：95 / 100 分" in run.output and "\x1b[" not in run.output  # not a TTY: plain
 
 
 def test_grade_writes_a_report_per_submission_and_a_class_summary_whose_links_resolve(tmp_path):
@@ -330,6 +337,7 @@ def test_grade_writes_a_report_per_submission_and_a_class_summary_whose_links_re
                                         str(CORPUS / "flipped_kernel.py"), "--out", str(out), "--lang", "en",
                                         "-j", "1", "--course", str(ROOT)])
     assert run.exit_code == 0, run.output
+    assert f"class summary written to {out / 'summary.html'}" in run.output
     for submission in ("chapter_answers", "flipped_kernel"):
         assert (out / submission / "result.json").is_file()
         report = (out / submission / "report.html").read_text(encoding="utf-8")

@@ -117,6 +117,7 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     lines.append("  " + style(pad(cat.text("report.exercise"), name_cols) + "  " +
                               pad(cat.text("report.points"), points_cols, right=True) + "  " +
                               cat.text("report.status"), underline=True))
+    said = None  # the last plain message printed: a file that did not load fails every exercise the same way
     for exercise in result.exercises:
         points = f"{exercise.score:g}/{exercise.max_score:g}"
         status = f"{_SYMBOL.get(exercise.status, '✗')} {cat.status(exercise.status)}"
@@ -125,8 +126,13 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
         failures = [t for t in exercise.tests if not t.passed]
         if not failures or exercise.status is Status.NOT_IMPLEMENTED:
             continue
-        for line in failure_lines(failures[0], exercise.name, cat, loaded, style):
-            lines.append("      " + line)
+        first = failures[0]
+        if first.counterexample is None and not first.traceback and not first.diagnosis:
+            if cat.message(first, exercise.name, loaded) == said:
+                continue
+            said = cat.message(first, exercise.name, loaded)
+        for line in failure_lines(first, exercise.name, cat, loaded, style):
+            lines += ["      " + part for part in line.splitlines()]
         if len(failures) > 1:
             lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
     lines.append(style("  " + cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}"),
