@@ -102,11 +102,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.failed_checks": {"en": "{n} checks did not pass, with the same message", "zh": "{n} 项检查未通过，原因相同"},
     "report.shape": {"en": "shape {shape}", "zh": "形状 {shape}"},
     "report.empty": {"en": "empty: shape {shape}, no entries", "zh": "空张量：形状 {shape}，没有元素"},
-    "report.no_grid": {"en": "(not a grid of numbers)", "zh": "（不是数字网格）"},
     "report.corner": {"en": "row \\ column", "zh": "行 \\ 列"},
     "report.symbols": {"en": "✓ passed · ◐ partly right · ✗ failed or error · ○ not implemented",
                        "zh": "✓ 通过 · ◐ 部分正确 · ✗ 未通过或出错 · ○ 未实现"},
-    "report.language": {"en": "Language: English", "zh": "语言：中文"},
     # ---- terminal
     "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
     "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},

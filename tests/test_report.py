@@ -342,6 +342,7 @@ def test_grade_writes_a_report_per_submission_and_a_class_summary_whose_links_re
         assert (out / submission / "result.json").is_file()
         report = (out / submission / "report.html").read_text(encoding="utf-8")
         assert "Checks run: public, hidden" in report
+        assert '<span class="subtitle">(hidden)</span>' in report  # a failed hidden check says it is one
     summary = (out / "summary.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"#]+)(?:#[^"]*)?"', summary)
     assert links and all((out / link).is_file() for link in links)

@@ -15,7 +15,7 @@ from typing import Any
 from grader.messages import Catalogue
 from grader.reports import grids
 from grader.reports.templating import environment, html_lang, number, version
-from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult
+from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult, Visibility
 
 OUTPUT_LIMIT = 4000  # characters of printed output shown
 TRACEBACK_LIMIT = 4000
@@ -36,16 +36,14 @@ OUTCOME_SYMBOL = {Outcome.PASSED: "✓", Outcome.NOT_IMPLEMENTED: "○"}  # ever
 class FailureView:
     anchor: str
     titles: list[str]
-    outcome: str
     message: str
     original: str | None = None
     mistake: str | None = None
     hint: str | None = None
-    diagnosis: str | None = None
     inputs: list[grids.Grid | grids.Text] = field(default_factory=list)
     comparison: grids.Comparison | None = None
     traceback: str = ""
-    visibility: str = ""
+    hidden: str = ""  # "hidden", in the reader's language, for a hidden check
 
 
 @dataclass
@@ -75,10 +73,6 @@ class ExerciseView:
     mistake: str | None  # the diagnosis of its first failure, for the overview
 
 
-def _points(x: float) -> str:
-    return number(x)
-
-
 def _loaded(result: SubmissionResult) -> bool:
     """False when loading went wrong: tests that then failed without a trace failed because of it."""
     return not result.load_issues
@@ -87,9 +81,9 @@ def _loaded(result: SubmissionResult) -> bool:
 def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anchor: str,
                  loaded: bool = True) -> FailureView:
     message, original = cat.message(test, exercise.name, loaded)
-    view = FailureView(anchor=anchor, titles=[cat.check_title(test.name)], outcome=cat.outcome(test.outcome),
-                       message=message, original=original, traceback=test.traceback[-TRACEBACK_LIMIT:],
-                       visibility=cat.text(f"report.{test.visibility.value}"), diagnosis=test.diagnosis)
+    view = FailureView(anchor=anchor, titles=[cat.check_title(test.name)], message=message, original=original,
+                       traceback=test.traceback[-TRACEBACK_LIMIT:],
+                       hidden=cat.text("report.hidden") if test.visibility is Visibility.HIDDEN else "")
     found = cat.diagnosis(test.diagnosis, exercise.name)
     if found:
         view.mistake, view.hint = found
@@ -149,7 +143,7 @@ def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True)
     return ExerciseView(
         name=exercise.name, anchor=f"ex-{exercise.name}", title=cat.exercise_title(exercise.name),
         description="" if description.startswith("exercise.") else description,
-        score=_points(exercise.score), max_score=_points(exercise.max_score), status=exercise.status.value,
+        score=number(exercise.score), max_score=number(exercise.max_score), status=exercise.status.value,
         status_text=cat.status(exercise.status), symbol=STATUS_SYMBOL[exercise.status], properties=properties,
         failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None))
 
@@ -176,8 +170,8 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
         "assignment_title": cat.text("assignment.title") if cat.has("assignment.title") else result.assignment,
         "submission": result.submission,
         "source": result.source,
-        "score": _points(result.score),
-        "max_score": _points(result.max_score),
+        "score": number(result.score),
+        "max_score": number(result.max_score),
         "percent": 0 if not result.max_score else max(0, min(100, round(100 * result.score / result.max_score))),
         "which": which,
         "exercises": exercises,

@@ -50,7 +50,7 @@ def value_text(value: Any, cat: Catalogue, wrong: list[list[bool]] | None = None
                  for i, row in enumerate(rows)]
         body = ", ".join("[" + ", ".join(row) + "]" for row in cells)
         return (body if len(shape) == 1 else f"[{body}]") + (f" ({dtype})" if dtype != "list" else "")
-    if isinstance(value, dict) and isinstance(value.get("tensor"), dict):
+    if isinstance(value, dict) and isinstance(value.get("tensor"), dict) and value["tensor"].get("shape"):
         t = value["tensor"]
         return cat.text("terminal.shape", shape=grids.shape_text(t.get("shape") or ()), dtype=t.get("dtype", ""))
     if grids.shape_only(value):
