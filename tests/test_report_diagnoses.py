@@ -88,3 +88,25 @@ def test_a_return_inside_the_inner_loop_is_named_first_output_only(grader_public
 def test_a_wrong_shape_is_not_mistaken_for_autograd_being_cut_off(grader_public, file, code):
     # An empty answer has no grad_fn: the gradient check must name the shape (or its cause), like the others.
     assert set(diagnoses(grade(grader_public, CORPUS / file), "corr2d")) == {code}
+
+
+def test_a_timeout_while_diagnosing_does_not_count_against_the_exercises_later_checks():
+    from collections import Counter
+
+    import torch
+
+    from grader.checks import Mismatch, TimeoutSignal
+    from grader_assignments.conv_layer import properties
+
+    class SlowStudent:
+        timeouts: Counter = Counter({"corr2d": 1})
+
+        def call(self, *args, **kwargs):
+            self.timeouts["corr2d"] += 1  # as grader.student.Student does
+            raise TimeoutSignal("too slow")
+
+    student = SlowStudent()
+    diagnose = properties._either(properties._ignores_kernel("corr2d"), properties._partial_rows("corr2d"))
+    with pytest.raises(TimeoutSignal):  # the runner turns it into "no diagnosis"
+        diagnose(student, {"X": torch.ones(3, 3), "K": torch.ones(2, 2)}, Mismatch("wrong"))
+    assert student.timeouts == Counter({"corr2d": 1})

@@ -9,6 +9,7 @@ student's objects: ``student.call`` returns validated plain data.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -77,8 +78,9 @@ def _answer(call) -> torch.Tensor | None:
 
 def _same_answer(answers: list) -> bool:
     first = answers[0]  # empty answers are equal whatever the kernel: they prove nothing
-    return first is not None and first.numel() > 0 and all(a is not None and a.shape == first.shape and a.dtype == first.dtype
-                                     and torch.equal(a, first) for a in answers[1:])
+    return first is not None and first.numel() > 0 and all(
+        a is not None and a.shape == first.shape and a.dtype == first.dtype and torch.equal(a, first)
+        for a in answers[1:])
 
 
 def _distinct(expected: list[torch.Tensor]) -> bool:
@@ -178,12 +180,23 @@ def _modifies_inputs(name: str, names: tuple[str, ...] = ("X", "K")) -> Callable
 
 
 def _either(*diagnoses: Callable) -> Callable:
+    """The first of ``diagnoses`` that names the mistake.
+
+    A diagnosis calls the student again; a call that runs past the time limit there ends the diagnosis
+    but must not count against the exercise's later checks (they stop after repeated timeouts).
+    """
+
     def diagnose(student, inputs, failure):
-        for d in diagnoses:
-            found = d(student, inputs, failure)
-            if found:
-                return found
-        return None
+        before = Counter(student.timeouts)
+        try:
+            for d in diagnoses:
+                found = d(student, inputs, failure)
+                if found:
+                    return found
+            return None
+        finally:
+            student.timeouts.clear()
+            student.timeouts.update(before)
 
     return diagnose
 
@@ -214,7 +227,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
 
     @suite.check("corr2d", title="corr2d leaves X and K unchanged", weight=1, given=corr_inputs(max_n),
-                 max_examples=5, diagnose=_ignores_kernel("corr2d"),
+                 max_examples=5, diagnose=_either(_ignores_kernel("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_pure(student, X, K):
         reply = student.call("corr2d", X, K)
@@ -232,7 +245,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="Conv2D.forward computes corr2d(x, weight) + bias", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_layer_ignores_weight, simplify=c.simplify_layer)
+                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_forward(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
@@ -242,7 +255,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_layer_ignores_weight, simplify=c.simplify_layer)
+                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_gradients(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x, grad_output=grad_output).value
@@ -284,7 +297,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- conv2d_strict
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_ignores_kernel("conv2d_strict"), simplify=c.simplify_grids)
+                 diagnose=_either(_ignores_kernel("conv2d_strict")), simplify=c.simplify_grids)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         variants = (
@@ -296,7 +309,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                        describe_inputs(X=X, K=K), variants, X, K)
 
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
-                 given=corr_inputs(max_n), max_examples=5, diagnose=_ignores_kernel("conv2d_strict"),
+                 given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
                  simplify=c.simplify_grids)
     def strict_pure(student, X, K):
         reply = student.call("conv2d_strict", X, K)
@@ -315,7 +328,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                        describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
 
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
-                 examples=[c.chapter_example()], max_examples=1, diagnose=_partial_rows("corr2d_matmul"))
+                 examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
         products = {op for op in reply.ops if op.split("::")[-1] in MATRIX_PRODUCTS}
@@ -459,8 +472,8 @@ def check_layer_structure(report: dict, kernel_size) -> None:
                            f"{tuple(shape)} for kernel_size={tuple(kernel_size)}",
                            expected=f"shape {tuple(shape)}", got=f"shape {tuple(info.get('shape') or ())}",
                            diagnosis="wrong_shape", key="parameter_shape",
-                           args={"name": name, "got": str(tuple(info.get("shape") or ())), "expected": str(tuple(shape)),
-                                 "kernel_size": str(tuple(kernel_size))})
+                           args={"name": name, "got": str(tuple(info.get("shape") or ())),
+                                 "expected": str(tuple(shape)), "kernel_size": str(tuple(kernel_size))})
         if not info.get("registered"):
             raise Mismatch(f"Conv2D.{name} is not among the layer's parameters()", diagnosis="not_parameter",
                            key="not_registered", args={"name": name})

@@ -135,8 +135,8 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
             lines += ["      " + part for part in line.splitlines()]
         if len(failures) > 1:
             lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
-    lines.append(style("  " + cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}"),
-                       bold=True))
+    score = cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}")
+    lines.append(style("  " + score, bold=True))
     off = [name for name, on in result.isolation.items() if not on]
     if off:
         lines.append("  " + cat.text("report.isolation_off", layers=", ".join(off)))
