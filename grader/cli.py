@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from grader import engine
+from grader import engine, messages
 from grader.assignment import AssignmentError, all_assignments, find
 from grader.errors import SetupProblem, UsageProblem
-from grader.reports import csv_report, json_report, terminal
+from grader.reports import csv_report, html_report, json_report, summary_report, terminal
 from grader.sandbox.workers import SandboxError
 
 DEFAULT_ASSIGNMENT = "conv-layer"
@@ -18,6 +18,8 @@ DEFAULT_ASSIGNMENT = "conv-layer"
 existing_path = click.Path(exists=True, path_type=Path)
 course_option = click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=Path),
                              help="The instructor's course folder (with assignments/ and reference/).")
+lang_option = click.option("--lang", type=click.Choice(messages.LANGS), default=None,
+                           help="Language of the reports (default: from the locale, else English).")
 assignment_option = click.option("--assignment", "-a", default=DEFAULT_ASSIGNMENT, show_default=True,
                                  help="Which assignment to grade against (see `grader list`).")
 
@@ -34,19 +36,28 @@ def main() -> None:
 @course_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the result as JSON to this file.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as one self-contained HTML file.")
+@lang_option
 @click.option("--color/--no-color", default=None, help="Colour the summary (default: when printing to a terminal).")
-def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, color: bool | None) -> None:
+def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, html_path: Path | None,
+          lang: str | None, color: bool | None) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
     try:
         result = engine.check(path, assignment_name=assignment, course=course)
+        cat = messages.catalogue(lang, find(assignment, course))
     except AssignmentError as exc:
         raise UsageProblem(str(exc)) from None
     except SandboxError as exc:
         raise SetupProblem(str(exc)) from None
     if json_path is not None:
         json_report.write(result, json_path)
+    if html_path is not None:
+        html_report.write(result, html_path, cat)
     use_color = sys.stdout.isatty() if color is None else color
-    click.echo(terminal.render(result, color=use_color))
+    click.echo(terminal.render(result, cat, color=use_color))
+    if html_path is not None:
+        click.echo(cat.text("terminal.html_written", path=html_path))
 
 
 @main.command()
@@ -54,10 +65,12 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @assignment_option
 @course_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for DIR/<id>/result.json and DIR/grades.csv.")
+              help="Folder for DIR/<id>/result.json and report.html, DIR/grades.csv and DIR/summary.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Parallel graders (default: the number of cores).")
-def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None) -> None:
+@lang_option
+def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
+          lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs)."""
     try:
         spec = find(assignment, course)
@@ -67,12 +80,14 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
                 "checkout (the folder with assignments/ and reference/), or pass --course DIR")
     except AssignmentError as exc:
         raise UsageProblem(str(exc)) from None
+    cat = messages.catalogue(lang, spec)
     jobs_list = engine.jobs_for(list(paths))
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
 
     def written(result) -> None:
         json_report.write(result, out_dir / result.submission / "result.json")
+        html_report.write(result, out_dir / result.submission / "report.html", cat)
         click.echo(f"{result.submission}: {result.score:g}/{result.max_score:g}", err=True)
 
     try:
@@ -81,7 +96,9 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     except SandboxError as exc:
         raise SetupProblem(str(exc)) from None
     csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
+    summary_report.write(results, out_dir / "summary.html", cat)
     click.echo(f"graded {len(results)} submission(s); grades in {out_dir / 'grades.csv'}")
+    click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
 
 
 @main.command("list")

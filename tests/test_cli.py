@@ -32,9 +32,9 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def test_check_prints_a_summary_and_writes_json(tmp_path):
     out = tmp_path / "result.json"
-    done = run("check", str(CORPUS / "flipped_kernel.py"), "--json", str(out), "--no-color")
+    done = run("check", str(CORPUS / "flipped_kernel.py"), "--json", str(out), "--no-color", "--lang", "en")
     assert done.returncode == 0, done.stderr
-    assert "80/100" in done.stdout
+    assert "Score: 80 of 100 points" in done.stdout
     assert "convolution" in done.stdout  # the diagnosis of the first failure
     assert "K =" in done.stdout  # and its counterexample
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -131,10 +131,10 @@ def test_a_student_install_checks_with_public_tests_and_refuses_to_grade(student
     where = subprocess.run([*command[:1], "-c", "import grader; print(grader.__file__)"], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert where.stdout.startswith(str(student_install / "site")), where.stdout
-    check = subprocess.run([*command, "check", str(REFERENCE), "--no-color"], cwd=tmp_path, env=env,
+    check = subprocess.run([*command, "check", str(REFERENCE), "--no-color", "--lang", "en"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=600)
     assert check.returncode == 0, check.stderr
-    assert "score 100/100" in check.stdout
+    assert "Score: 100 of 100 points" in check.stdout
     graded = subprocess.run([*command, "grade", str(REFERENCE), "--out", str(tmp_path / "out")], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=600)
     assert graded.returncode == 3 and "hidden tests" in graded.stderr

@@ -9,13 +9,14 @@ student's objects: ``student.call`` returns validated plain data.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
 from hypothesis import strategies as st
 
-from grader.checks import Mismatch, StudentRaised, Suite
+from grader.checks import Mismatch, Phrase, StudentRaised, Suite
 
 from . import common as c
 from .common import corr_grad_inputs, corr_inputs, describe_inputs
@@ -54,80 +55,148 @@ def torch_oracles() -> Oracles:
 
 
 # ------------------------------------------------------------ diagnoses
+#
+# A diagnosis runs after the minimal counterexample is found, only when the comparison could not name the
+# mistake for sure.  It calls the student again on inputs of its own choosing: distinct, non-zero values, so
+# that a coincidence (an all-zero input after shrinking) cannot hide the pattern.
 
 
-def _witness(shape, dtype=torch.float32, offset: int = 1) -> torch.Tensor:
-    """A fixed input with distinct, non-zero entries: a diagnosis must not hinge on a zero counterexample."""
-    n = shape[0] * shape[1]
-    return (torch.arange(n, dtype=torch.float64) % 7 + offset).reshape(shape).to(dtype)
+def _lively(shape, dtype, start: float = 1.0, step: float = 1.0) -> torch.Tensor:
+    """A tensor of ``shape`` with distinct non-zero values: start, start + step, ..."""
+    n = math.prod(shape)
+    return (start + step * torch.arange(n, dtype=torch.float64)).reshape(tuple(shape)).to(dtype)
 
 
-def _ignores_kernel(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-    """Same X, another K: an unchanged, non-zero answer means the function reads something else than its argument.
+def _answer(call) -> torch.Tensor | None:
+    """The student's answer as a tensor, or None when the call raised or returned something else."""
+    try:
+        value = call()
+    except StudentRaised:
+        return None
+    return value if isinstance(value, torch.Tensor) else None
+
+
+def _same_answer(answers: list) -> bool:
+    first = answers[0]  # empty answers are equal whatever the kernel: they prove nothing
+    return first is not None and first.numel() > 0 and all(
+        a is not None and a.shape == first.shape and a.dtype == first.dtype and torch.equal(a, first)
+        for a in answers[1:])
+
+
+def _distinct(expected: list[torch.Tensor]) -> bool:
+    first = expected[0]
+    return any(e.shape != first.shape or not torch.allclose(e, first) for e in expected[1:])
+
+
+def _kernels(k_shape, dtype) -> list[torch.Tensor]:
+    return [_lively(k_shape, dtype), _lively(k_shape, dtype, start=-2.5, step=-0.5)]
+
+
+def _ignores_kernel(name: str) -> Callable:
+    """Other kernels, same input: an unchanged answer means the function reads something else than its argument.
 
     Strong evidence, so it overrides what the comparison guessed (a global K of another shape looks like a
-    wrong output shape).  Tried on the counterexample's X and on a larger one, since a global kernel larger
-    than the counterexample gives an empty result.
+    wrong output shape).  Tried on an input shaped like the counterexample and on a larger one, since a global
+    kernel larger than the counterexample's input makes every call on it fail.
     """
-    X, K = inputs["X"], inputs["K"]
-    K1 = _witness(tuple(K.shape), K.dtype)
-    K2 = K1 * 2 + 1
-    for X_probe in (X, _witness((max(X.shape[0], 6), max(X.shape[1], 6)), X.dtype, offset=2)):
-        first = student.call("corr2d", X_probe, K1).value
-        second = student.call("corr2d", X_probe, K2).value
-        if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and first.shape == second.shape \
-                and torch.equal(first, second) and bool((first != 0).any()):
-            return "global_read", ("its result does not change when K changes: does it read a global variable "
-                                   "(such as the chapter's K) instead of its argument?")
-    return None
-
-
-def _one_row(name: str) -> Callable:
-    """Right on an input with one output row, wrong (or raising) on the same kind of input with three."""
 
     def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-        if getattr(failure, "diagnosis", None):
-            return None  # weak evidence: only when the comparison named nothing
         X, K = inputs["X"], inputs["K"]
-        k_h, k_w = K.shape
-        Xw, Kw = _witness((k_h + 2, max(X.shape[1], k_w)), X.dtype), _witness((k_h, k_w), K.dtype, offset=3)
-        one_row = student.call(name, Xw[:k_h], Kw).value
-        expected = c.corr(Xw[:k_h], Kw)
-        if not (isinstance(one_row, torch.Tensor) and one_row.shape == expected.shape
-                and c.is_close(one_row.double(), expected, c.corr_scale(Xw, Kw))):
-            return None
-        try:
-            several = student.call(name, Xw, Kw).value
-        except StudentRaised:
-            several = None
-        expected = c.corr(Xw, Kw)
-        if isinstance(several, torch.Tensor) and several.shape == expected.shape \
-                and c.is_close(several.double(), expected, c.corr_scale(Xw, Kw)):
-            return None
-        return "first_row_only", ("it is right when the output has one row and wrong with several: "
-                                  "does a return sit inside the loop over rows?")
+        for x_shape, kernels in (
+            (tuple(X.shape), _kernels(K.shape, X.dtype)),
+            ((8, 8), [*_kernels((2, 2), X.dtype), _lively((1, 3), X.dtype, start=0.5)]),
+        ):
+            Xp = _lively(x_shape, X.dtype)
+            answers = [_answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
+            if _same_answer(answers) and _distinct([c.corr(Xp, k) for k in kernels]):
+                return "global_read", ("its result does not change when K changes: does it read a global variable "
+                                       "(such as the chapter's K) instead of its argument?")
+        return None
 
     return diagnose
 
 
-def _in_place_under_autograd(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-    """Autograd's own complaint about an in-place change of an input that requires grad."""
-    if isinstance(failure, StudentRaised) and "in-place operation" in failure.message:
-        return "input_modified", ("it changes its input in place, which autograd refuses for a tensor that "
-                                  "requires grad: compute with out-of-place operations")
+def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+    """The layer's output does not follow its weight: forward (or the corr2d it calls) reads a global."""
+    x = _lively((8, 8), torch.float32)
+    weights = [*_kernels((2, 2), torch.float32), _lively((1, 3), torch.float32, start=0.5)]
+    answers = []
+    for w in weights:
+        answers.append(_answer(lambda w=w: student.probe(
+            "conv2d_layer", "Conv2D", kernel_size=tuple(w.shape), weight=w,
+            bias=torch.zeros(1), x=x).value.get("value")))
+    if _same_answer(answers) and _distinct([c.corr(x, w) for w in weights]):
+        return "global_read", ("the layer's output does not change when its weight changes: does forward, or the "
+                               "corr2d it calls, read a global variable instead of its argument?")
     return None
 
 
-def _either(*diagnoses: Callable) -> Callable:
-    def diagnose(student, inputs, failure):
-        for d in diagnoses:
-            try:
-                found = d(student, inputs, failure)
-            except Exception:  # the student's code raised on a probe: that diagnosis does not apply
-                continue
-            if found:
-                return found
+def _partial_rows(name: str) -> Callable:
+    """Right for an output of one row (or one entry) and wrong beyond it: a return inside a loop."""
+
+    def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+        if getattr(failure, "diagnosis", None) and not getattr(failure, "tentative", False):
+            return None  # the comparison already named the mistake
+        K = inputs["K"]
+        k_h, k_w = K.shape
+        Kp = _lively((k_h, k_w), K.dtype, start=-1.5)
+        Xp = _lively((k_h + 2, k_w + 2), K.dtype)
+
+        def right(X: torch.Tensor) -> bool:
+            got = _answer(lambda: student.call(name, X, Kp).value)
+            expected = c.corr(X, Kp)
+            return got is not None and got.shape == expected.shape and \
+                c.is_close(got.double(), expected, c.corr_scale(X, Kp))
+
+        if right(Xp):
+            return None
+        if right(Xp[:k_h]):
+            return "first_row_only", ("it is right when the output has one row and wrong with several: "
+                                      "does a return sit inside the loop over rows?")
+        if right(Xp[:k_h, :k_w]):
+            return "first_output_only", ("it is right when the output has a single entry and wrong with several: "
+                                         "does a return sit inside the loop over positions?")
         return None
+
+    return diagnose
+
+
+def _modifies_inputs(name: str, names: tuple[str, ...] = ("X", "K")) -> Callable:
+    """A call that raised (autograd refuses in-place changes to a leaf) may still say: the input is changed."""
+
+    def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+        # Fresh distinct values: a shrunk all-zero input survives ``X -= X.mean()`` unchanged.
+        args = [_lively(inputs[n].shape, inputs[n].dtype, start=i + 1.0) for i, n in enumerate(names)]
+        try:
+            reply = student.call(name, *args)
+        except StudentRaised:
+            return None
+        modified = [n for n, changed in zip(names, reply.args_changed) if changed]
+        if modified:
+            return "input_modified", f"{name} changes its input {', '.join(modified)} in place"
+        return None
+
+    return diagnose
+
+
+def _either(*diagnoses: Callable) -> Callable:
+    """The first of ``diagnoses`` that names the mistake.
+
+    A diagnosis calls the student again; a call that runs past the time limit there ends the diagnosis
+    but must not count against the exercise's later checks (they stop after repeated timeouts).
+    """
+
+    def diagnose(student, inputs, failure):
+        before = Counter(student.timeouts)
+        try:
+            for d in diagnoses:
+                found = d(student, inputs, failure)
+                if found:
+                    return found
+            return None
+        finally:
+            student.timeouts.clear()
+            student.timeouts.update(before)
 
     return diagnose
 
@@ -142,7 +211,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # ---------------------------------------------------------------- corr2d
     @suite.check("corr2d", title="corr2d(X, K) equals the cross-correlation of X and K", weight=4,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel, _one_row("corr2d")),
+                 diagnose=_either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_values(student, X, K):
         reply = student.call("corr2d", X, K)
@@ -151,13 +220,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("corr2d", title="gradients flow through corr2d to X and K and are right", weight=3,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_in_place_under_autograd, simplify=c.simplify_grids)
+                 diagnose=_either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
+                 simplify=c.simplify_grids)
     def corr2d_gradients(student, X, K, grad_output):
         reply = student.call("corr2d", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
 
     @suite.check("corr2d", title="corr2d leaves X and K unchanged", weight=1, given=corr_inputs(max_n),
-                 max_examples=5,
+                 max_examples=5, diagnose=_either(_ignores_kernel("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_pure(student, X, K):
         reply = student.call("corr2d", X, K)
@@ -175,7 +245,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="Conv2D.forward computes corr2d(x, weight) + bias", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 simplify=c.simplify_layer)
+                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_forward(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
@@ -190,21 +260,22 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 simplify=c.simplify_layer)
+                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_gradients(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x, grad_output=grad_output).value
         if report.get("cut_off"):
             raise Mismatch("the layer's output is cut off from autograd: weight and bias get no gradient",
-                           diagnosis="autograd_cut_off")
+                           diagnosis="autograd_cut_off", key="layer_cut_off")
         grads = report.get("grads")
         if not grads or grads[0] is None or grads[1] is None:
             raise Mismatch("weight or bias gets no gradient from the layer's output: is it used in forward?",
-                           diagnosis="autograd_cut_off")
+                           diagnosis="autograd_cut_off", key="layer_no_gradient")
         _, gw = o.corr_grads(x, weight, grad_output)
         scale = c.corr_scale(x, weight) + 1
-        check_tensor(grads[0], gw, "the gradient of weight", scale)
-        check_tensor(grads[1], grad_output.double().sum().reshape(1), "the gradient of bias",
+        check_tensor(grads[0], gw, Phrase("what.gradient_of", "the gradient of weight", name="weight"), scale)
+        check_tensor(grads[1], grad_output.double().sum().reshape(1),
+                     Phrase("what.gradient_of", "the gradient of bias", name="bias"),
                      float(grad_output.abs().sum()) + 1, reshape=True)
 
     # ---------------------------------------------------------- learn_kernel
@@ -231,7 +302,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- conv2d_strict
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 simplify=c.simplify_grids)
+                 diagnose=_either(_ignores_kernel("conv2d_strict")), simplify=c.simplify_grids)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         variants = (
@@ -243,7 +314,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                        describe_inputs(X=X, K=K), variants, X, K)
 
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
-                 given=corr_inputs(max_n), max_examples=5,
+                 given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
                  simplify=c.simplify_grids)
     def strict_pure(student, X, K):
         reply = student.call("conv2d_strict", X, K)
@@ -254,7 +325,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- corr2d_matmul
     @suite.check("corr2d_matmul", title="corr2d_matmul(X, K) equals the cross-correlation", weight=3,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_one_row("corr2d_matmul"),
+                 diagnose=_either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
                  simplify=c.simplify_grids)
     def matmul_values(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
@@ -262,13 +333,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                        describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
 
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
-                 examples=[c.chapter_example()], max_examples=1)
+                 examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
         products = {op for op in reply.ops if op.split("::")[-1] in MATRIX_PRODUCTS}
         if not products:
             raise Mismatch("corr2d_matmul ran no matrix product: build the matrix of flattened patches and "
-                           "multiply it by the flattened kernel (torch.matmul or @)", diagnosis="no_matmul")
+                           "multiply it by the flattened kernel (torch.matmul or @)", diagnosis="no_matmul",
+                           key="no_matmul")
 
     # --------------------------------------------------------- kernel_matrix
     @suite.check("kernel_matrix", title="kernel_matrix(K, shape) @ X.reshape(-1) equals corr2d(X, K).reshape(-1)",
@@ -286,7 +358,8 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         if not c.is_close(W, expected, scale) and W.dim() == 2 and c.is_close(W.t(), expected, scale):
             raise Mismatch(f"{what} is the transpose of the right matrix: it should have one row per output "
                            f"({out[0] * out[1]}) and one column per input entry ({shape[0] * shape[1]})",
-                           expected=expected, got=W, diagnosis="axes_transposed")
+                           expected=expected, got=W, diagnosis="axes_transposed", key="matrix_transposed",
+                           args={"what": what, "rows": out[0] * out[1], "cols": shape[0] * shape[1]})
         c.check_values(W, expected, scale, what, describe_inputs(K=K))
 
     # ------------------------------------------------------------ kernels
@@ -317,10 +390,12 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         kernel = c.as_kernel(student.call("derivative_kernel", d).value, f"derivative_kernel({d})")
         if tuple(kernel.shape) != (1, d + 1):
             code = "not_smallest" if kernel.dim() == 2 and kernel.shape[1] > d + 1 else "wrong_shape"
-            raise Mismatch(f"derivative_kernel({d}) has shape {tuple(kernel.shape)}; the smallest kernel for the "
-                           f"{d}-th derivative has shape (1, {d + 1}): d + 1 samples determine a polynomial "
-                           "of degree d", expected=f"shape (1, {d + 1})", got=f"shape {tuple(kernel.shape)}",
-                           diagnosis=code)
+            raise Mismatch(f"derivative_kernel({d}) has shape {tuple(kernel.shape)}; the smallest kernel for "
+                           f"derivative number {d} has shape (1, {d + 1})",
+                           expected=f"shape (1, {d + 1})", got=f"shape {tuple(kernel.shape)}",
+                           diagnosis=code, key="derivative_size",
+                           args={"what": f"derivative_kernel({d})", "got": str(tuple(kernel.shape)),
+                                 "expected": str((1, d + 1)), "d": d})
 
     @suite.check("integral_kernel", title="integral_kernel(n) sums n consecutive samples",
                  given=st.integers(1, 8).flatmap(lambda n: c.matrices(1, 12, torch.float64).map(
@@ -331,7 +406,8 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         c.require_shape(kernel, (1, n), what)
         expected = torch.stack([samples[0, i:i + n].sum() for i in range(samples.shape[1] - n + 1)])[None]
         c.check_values(c.corr(samples, kernel), expected, n * float(samples.abs().max()),
-                       f"the cross-correlation with {what}", "(on the samples shown)")
+                       Phrase("what.corr_with", f"the cross-correlation of the samples with {what}", kernel=what),
+                       "(on the samples shown)")
 
     return suite
 
@@ -358,24 +434,29 @@ def check_tensor(value: Any, expected: torch.Tensor, what: str, scale: float, re
     if not c.is_close(got, expected, scale):
         code, explanation = c.diagnose_values(got, expected, scale)
         raise Mismatch(f"{what} is wrong" + (f": {explanation}" if code else ""), expected=expected, got=got,
-                       diagnosis=code)
+                       diagnosis=code, key="tensor_wrong", args={"what": what})
 
 
 def check_gradients(reply, expected: tuple, X, K, grad_output, name: str) -> None:
+    if isinstance(reply.value, torch.Tensor):
+        # A wrong shape first: an empty answer has no grad_fn, and "cut off from autograd" would mislead.
+        c.require_shape(reply.value, c.out_shape(X.shape, K.shape), f"{name}(X, K)", describe_inputs(X=X, K=K))
     if reply.cut_off:
         raise Mismatch(f"{name}'s result is cut off from autograd (it has no grad_fn): build it from X and K "
                        "with tensor operations, without .item(), .detach(), .data, torch.tensor(...) or numpy",
-                       diagnosis="autograd_cut_off")
+                       diagnosis="autograd_cut_off", key="cut_off", args={"name": name})
     if reply.grads is None:
-        raise Mismatch(f"{name} returned something whose gradient cannot be taken", diagnosis="autograd_cut_off")
+        raise Mismatch(f"{name} returned something whose gradient cannot be taken", diagnosis="autograd_cut_off",
+                       key="no_gradient_possible", args={"name": name})
     for grad, exp, label, scale in (
         (reply.grads[0], expected[0], "X", c.corr_scale(grad_output, K)),
         (reply.grads[1], expected[1], "K", c.corr_scale(grad_output, X) if X.numel() else 1.0),
     ):
         if grad is None:
             raise Mismatch(f"no gradient reaches {label} through {name}: is {label} detached or replaced?",
-                           diagnosis="autograd_cut_off")
-        check_tensor(grad, exp, f"the gradient of {name}'s output with respect to {label}",
+                           diagnosis="autograd_cut_off", key="no_gradient_reaches", args={"name": name, "label": label})
+        check_tensor(grad, exp, Phrase("what.gradient_wrt", f"the gradient of {name}'s output with respect to {label}",
+                                       name=name, label=label),
                      scale + float(grad_output.abs().max()) * X.numel())
 
 
@@ -389,21 +470,26 @@ def layer_inputs(draw, max_n: int = 8) -> dict:
 def check_layer_structure(report: dict, kernel_size) -> None:
     if not report.get("is_module"):
         raise Mismatch("Conv2D(kernel_size) is not an nn.Module: subclass nn.Module and call super().__init__()",
-                       diagnosis="not_module")
+                       diagnosis="not_module", key="not_module")
     for name, shape in (("weight", list(kernel_size)), ("bias", [1])):
         info = report.get(name) or {}
         if not info.get("present"):
-            raise Mismatch(f"Conv2D has no attribute {name}", diagnosis="missing_parameter")
+            raise Mismatch(f"Conv2D has no attribute {name}", diagnosis="missing_parameter", key="missing_attribute",
+                           args={"name": name})
         if not info.get("is_parameter"):
             raise Mismatch(f"Conv2D.{name} is not an nn.Parameter, so an optimizer would never see it: "
-                           f"wrap it as nn.Parameter(...)", diagnosis="not_parameter")
+                           f"wrap it as nn.Parameter(...)", diagnosis="not_parameter", key="not_parameter",
+                           args={"name": name})
         if info.get("shape") != shape:
             raise Mismatch(f"Conv2D.{name} has shape {tuple(info.get('shape') or ())} but should have "
                            f"{tuple(shape)} for kernel_size={tuple(kernel_size)}",
                            expected=f"shape {tuple(shape)}", got=f"shape {tuple(info.get('shape') or ())}",
-                           diagnosis="wrong_shape")
+                           diagnosis="wrong_shape", key="parameter_shape",
+                           args={"name": name, "got": str(tuple(info.get("shape") or ())),
+                                 "expected": str(tuple(shape)), "kernel_size": str(tuple(kernel_size))})
         if not info.get("registered"):
-            raise Mismatch(f"Conv2D.{name} is not among the layer's parameters()", diagnosis="not_parameter")
+            raise Mismatch(f"Conv2D.{name} is not among the layer's parameters()", diagnosis="not_parameter",
+                           key="not_registered", args={"name": name})
 
 
 # -------------------------------------------------------------- learning
@@ -436,17 +522,20 @@ def chapter_learning_example() -> dict:
 def check_learning(value: Any, expected: tuple, init: torch.Tensor, num_epochs: int) -> None:
     kernel_expected, losses_expected = expected
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise Mismatch("learn_kernel must return a pair (kernel, losses)", got=value, diagnosis="wrong_type")
+        raise Mismatch("learn_kernel must return a pair (kernel, losses)", got=value, diagnosis="wrong_type",
+                       key="not_pair")
     kernel, losses = value
-    kernel = c.returned_tensor(kernel, "the learned kernel")
-    c.require_shape(kernel, tuple(init.shape), "the learned kernel")
+    learned = Phrase("what.learned_kernel", "the learned kernel")
+    kernel = c.returned_tensor(kernel, learned)
+    c.require_shape(kernel, tuple(init.shape), learned)
     if not isinstance(losses, (list, tuple)) or not all(c.is_float(v) for v in losses):
         raise Mismatch("losses must be a list of Python floats (use loss.item())", got=losses,
-                       diagnosis="wrong_type")
+                       diagnosis="wrong_type", key="losses_not_floats")
     losses = [float(v) for v in losses]
     if len(losses) != num_epochs:
         raise Mismatch(f"expected {num_epochs} loss values, one per epoch, got {len(losses)}",
-                       expected=losses_expected, got=losses, diagnosis="wrong_count")
+                       expected=losses_expected, got=losses, diagnosis="wrong_count", key="loss_count",
+                       args={"expected": num_epochs, "got": len(losses)})
     got_losses = torch.tensor(losses, dtype=torch.float64)
     exp_losses = torch.tensor(losses_expected, dtype=torch.float64)
     scale = float(exp_losses.abs().max()) * 50 + 1e-3
@@ -455,10 +544,11 @@ def check_learning(value: Any, expected: tuple, init: torch.Tensor, num_epochs: 
         if num_epochs > 1 and c.is_close(got_losses[:-1], exp_losses[1:], scale):
             hint = ": each loss is recorded after its step; record it before updating the kernel"
         raise Mismatch("the losses do not follow the gradient-descent trajectory" + hint, expected=losses_expected,
-                       got=losses, diagnosis="wrong_trajectory" if not hint else "loss_after_step")
+                       got=losses, diagnosis="wrong_trajectory" if not hint else "loss_after_step",
+                       key="losses_wrong")
     if not c.is_close(kernel, kernel_expected, float(kernel_expected.abs().max()) * 50 + 1e-2):
         raise Mismatch("the learned kernel does not match plain gradient descent (W -= lr * grad)",
-                       expected=kernel_expected, got=kernel, diagnosis="wrong_trajectory")
+                       expected=kernel_expected, got=kernel, diagnosis="wrong_trajectory", key="kernel_trajectory")
 
 
 # --------------------------------------------------------------- kernels
@@ -487,7 +577,8 @@ def check_derivative_kernel(kernel: torch.Tensor, d: int, coefficients: list[flo
         c.require_shape(kernel, exact_shape, what)
     if kernel.dim() != 2 or kernel.shape[0] != 1:
         raise Mismatch(f"{what} has shape {tuple(kernel.shape)}; a kernel for samples on a line has shape (1, width)",
-                       got=f"shape {tuple(kernel.shape)}", diagnosis="wrong_shape")
+                       got=f"shape {tuple(kernel.shape)}", diagnosis="wrong_shape", key="kernel_not_a_line",
+                       args={"what": what, "got": str(tuple(kernel.shape))})
     width = kernel.shape[1]
     xs = torch.arange(x0, x0 + width + 6, dtype=torch.float64)
     samples = _poly(coefficients, xs)[None]
@@ -499,14 +590,31 @@ def check_derivative_kernel(kernel: torch.Tensor, d: int, coefficients: list[flo
     if c.is_close(got, expected, scale):
         return
     code, explanation = c.diagnose_values(got, expected, scale)
-    message = (f"cross-correlating samples of f(x) = {_poly_text(coefficients)} with {what} "
-               f"should give f{chr(39) * d if d <= 3 else f'^({d})'} = {derivative:g} everywhere")
-    raise Mismatch(message + (f": {explanation}" if code else ""), expected=expected, got=got, diagnosis=code)
+    derivative_name = f"f{chr(39) * d}" if d <= 3 else f"f^({d})"
+    message = (f"cross-correlating the samples of f(x) = {_poly_text(coefficients)} at x = {x0}, {x0 + 1}, ... "
+               f"with {what} = {_kernel_text(kernel)} should give {derivative_name} = {derivative:g} everywhere")
+    raise Mismatch(message + (f": {explanation}" if code else ""), expected=expected, got=got, diagnosis=code,
+                   key="derivative_wrong",
+                   args={"f": _poly_text(coefficients), "x0": x0, "x1": x0 + 1, "what": what,
+                         "kernel": _kernel_text(kernel), "derivative": derivative_name, "value": derivative})
 
 
 def _poly_text(coefficients: list[float]) -> str:
-    terms = [f"{a:g}" + ("" if i == 0 else "x" if i == 1 else f"x^{i}") for i, a in enumerate(coefficients) if a]
+    def term(a: float, i: int) -> str:
+        power = "" if i == 0 else "x" if i == 1 else f"x^{i}"
+        number = "" if i and a == 1 else "-" if i and a == -1 else f"{a:g}"
+        return number + power
+
+    terms = [term(a, i) for i, a in enumerate(coefficients) if a]
     return " + ".join(reversed(terms)).replace("+ -", "- ") or "0"
+
+
+def _kernel_text(kernel: torch.Tensor) -> str:
+    """A small kernel as the student wrote it, for messages: [[-1, 2, -1]]."""
+    if kernel.numel() > 25:
+        return f"a kernel of shape {tuple(kernel.shape)}"
+    rows = kernel.reshape(kernel.shape[0], -1).tolist() if kernel.dim() == 2 else [kernel.reshape(-1).tolist()]
+    return "[" + ", ".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in rows) + "]"
 
 
 def check_laplacian(kernel: torch.Tensor, coefficients: dict, x0: int, y0: int) -> None:
@@ -522,6 +630,8 @@ def check_laplacian(kernel: torch.Tensor, coefficients: dict, x0: int, y0: int) 
     if c.is_close(got, expected, scale):
         return
     code, explanation = c.diagnose_values(got, expected, scale)
-    raise Mismatch(f"cross-correlating the samples of a quadratic f(x, y) with laplacian_kernel() should give "
-                   f"f_xx + f_yy = {laplacian:g} everywhere" + (f": {explanation}" if code else ""),
-                   expected=expected, got=got, diagnosis=code)
+    raise Mismatch(f"cross-correlating the samples of a quadratic f(x, y) with laplacian_kernel() = "
+                   f"{_kernel_text(kernel)} should give f_xx + f_yy = {laplacian:g} everywhere"
+                   + (f": {explanation}" if code else ""),
+                   expected=expected, got=got, diagnosis=code, key="laplacian_wrong",
+                   args={"kernel": _kernel_text(kernel), "value": laplacian})

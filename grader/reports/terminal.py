@@ -1,13 +1,20 @@
-"""The terminal summary ``grader check`` prints: exercises, points, the first failure of each."""
+"""The terminal summary ``grader check`` prints: a table of exercises, and the first failure of each.
+
+For each exercise that lost points: the property that failed first, its message, the diagnosis and its
+hint, and the counterexample in a few lines.  Colour only when asked for (a TTY); statuses carry a
+symbol too, so nothing depends on colour.
+"""
 
 from __future__ import annotations
 
-import json
+import unicodedata
 from typing import Any
 
 import click
 
-from grader.results import Status, SubmissionResult
+from grader.messages import Catalogue
+from grader.reports import grids
+from grader.results import Status, SubmissionResult, TestResult
 
 _STYLE = {
     Status.PASSED: "green",
@@ -18,51 +25,119 @@ _STYLE = {
     Status.FORBIDDEN: "magenta",
     Status.NOT_IMPLEMENTED: "bright_black",
 }
+_SYMBOL = {Status.PASSED: "✓", Status.PARTIAL: "◐", Status.NOT_IMPLEMENTED: "○"}  # else ✗
+MAX_INLINE = 12  # entries of a grid printed in full; larger ones by their shape
 
 
-def _value(value: Any, limit: int = 6) -> str:
-    """A compact rendering of plain data: small tensors as rows, large ones by shape."""
-    if isinstance(value, dict) and "tensor" in value:
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    space = " " * max(0, columns - width(text))
+    return space + text if right else text + space
+
+
+def value_text(value: Any, cat: Catalogue, wrong: list[list[bool]] | None = None) -> str:
+    """Plain data in one line: small grids in full (wrong entries marked ✗), larger ones by shape."""
+    found = grids.matrix(value)
+    if found is not None:
+        rows, dtype, shape = found
+        if sum(len(row) for row in rows) > MAX_INLINE:
+            return cat.text("terminal.shape", shape=grids.shape_text(shape), dtype=dtype)
+        cells = [[grids.format_number(v) + ("✗" if wrong and wrong[i][j] else "") for j, v in enumerate(row)]
+                 for i, row in enumerate(rows)]
+        body = ", ".join("[" + ", ".join(row) + "]" for row in cells)
+        return (body if len(shape) == 1 else f"[{body}]") + (f" ({dtype})" if dtype != "list" else "")
+    if isinstance(value, dict) and isinstance(value.get("tensor"), dict) and value["tensor"].get("shape"):
         t = value["tensor"]
-        rows = t["values"]
-        if len(t["shape"]) == 2 and t["shape"][0] <= limit and t["shape"][1] <= limit:
-            return "[" + ", ".join("[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row) + "]"
-                                   for row in rows) + f"] ({t['dtype']})"
-        return f"tensor of shape {tuple(t['shape'])} ({t['dtype']})"
-    if isinstance(value, dict) and "object" in value:
-        return f"{value['object']['type']}: {value['object']['repr']}"
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return text if len(text) <= 200 else text[:200] + "..."
+        return cat.text("terminal.shape", shape=grids.shape_text(t.get("shape") or ()), dtype=t.get("dtype", ""))
+    if grids.shape_only(value):
+        return cat.text("report.shape", shape=grids.shape_only(value))
+    return grids.describe(value)
 
 
-def render(result: SubmissionResult, *, color: bool = False) -> str:
-    style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
-    lines = [style(f"{result.assignment}: {result.submission}", bold=True)]
+def _wrong_mask(expected: Any, got: Any) -> list[list[bool]] | None:
+    comparison = grids.compare(expected, got)
+    if not isinstance(comparison.got, grids.Grid) or comparison.difference is None:
+        return None
+    return [[cell.wrong for cell in row] for row in comparison.got.rows] if not comparison.got.truncated else None
+
+
+def _last_frame(traceback: str) -> list[str]:
+    """The innermost 'File ..., line N' of a traceback and the line of code under it."""
+    lines = traceback.rstrip().splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].lstrip().startswith("File "):
+            return [lines[i].strip()] + ([lines[i + 1].strip()] if i + 1 < len(lines) else [])
+    return []
+
+
+def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool, style) -> list[str]:
+    message, original = cat.message(test, exercise, loaded)
+    lines = [style("✗ " + cat.check_title(test.name), bold=True), style(message, fg="red")]
+    if original and original != message:
+        lines.append(f"({original.splitlines()[0]})")
+    found = cat.diagnosis(test.diagnosis, exercise)
+    if found:
+        lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="yellow", bold=True))
+        lines.append(cat.text("terminal.hint", text=found[1]))
+    example = test.counterexample
+    if example is not None:
+        inputs = "  ".join(f"{name} = {value_text(value, cat)}" for name, value in (example.inputs or {}).items())
+        if inputs:
+            lines.append(f"{cat.text('terminal.input')} {inputs}")
+        labels = [cat.text("terminal.expected"), cat.text("terminal.got")]
+        columns = max(width(label) for label in labels)
+        if example.expected is not None:
+            lines.append(f"{pad(labels[0], columns)} {value_text(example.expected, cat)}")
+        if example.got is not None:
+            mask = _wrong_mask(example.expected, example.got) if example.expected is not None else None
+            lines.append(f"{pad(labels[1], columns)} {value_text(example.got, cat, mask)}")
+    lines += _last_frame(test.traceback)
+    return lines
+
+
+def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> str:
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    loaded = not result.load_issues
+    lines = [style(cat.text("report.title", submission=result.submission), bold=True) + f"  ({result.assignment})"]
     for issue in result.load_issues:
-        lines.append(style(f"  ! {issue.where}: {issue.message.splitlines()[0] if issue.message else issue.kind}",
-                           fg="yellow"))
-    width = max(len(e.name) for e in result.exercises) if result.exercises else 10
+        key = f"load.{issue.kind}"
+        sentence = cat.text(key) if cat.has(key) else cat.text("load.other")
+        first = issue.message.splitlines()[0] if issue.message else ""
+        lines.append(style(f"  ! {issue.where}: {sentence}", fg="yellow") + (f" ({first})" if first else ""))
+    names = [e.name for e in result.exercises]
+    name_cols = max([width(n) for n in names] + [width(cat.text("report.exercise"))])
+    points_cols = max([len(f"{e.score:g}/{e.max_score:g}") for e in result.exercises] +
+                      [width(cat.text("report.points"))])
+    lines.append("  " + style(pad(cat.text("report.exercise"), name_cols) + "  " +
+                              pad(cat.text("report.points"), points_cols, right=True) + "  " +
+                              cat.text("report.status"), underline=True))
+    said = None  # the last plain message printed: a file that did not load fails every exercise the same way
     for exercise in result.exercises:
         points = f"{exercise.score:g}/{exercise.max_score:g}"
-        lines.append(f"  {exercise.name:<{width}}  {points:>7}  " +
-                     style(exercise.status.value, fg=_STYLE[exercise.status]))
-        failure = next((t for t in exercise.tests if not t.passed), None)
-        if failure is None or exercise.status is Status.NOT_IMPLEMENTED:
+        status = f"{_SYMBOL.get(exercise.status, '✗')} {cat.status(exercise.status)}"
+        lines.append(f"  {pad(exercise.name, name_cols)}  {pad(points, points_cols, right=True)}  " +
+                     style(status, fg=_STYLE[exercise.status]))
+        failures = [t for t in exercise.tests if not t.passed]
+        if not failures or exercise.status is Status.NOT_IMPLEMENTED:
             continue
-        lines.append(f"      {failure.name}")
-        lines.append("      " + style(failure.message.splitlines()[0] if failure.message else failure.outcome.value,
-                                      fg="red"))
-        example = failure.counterexample
-        if example is not None:
-            for name, value in example.inputs.items():
-                lines.append(f"        {name} = {_value(value)}")
-            if example.expected is not None:
-                lines.append(f"        expected: {_value(example.expected)}")
-            if example.got is not None:
-                lines.append(f"        got:      {_value(example.got)}")
-    total = f"{result.score:g}/{result.max_score:g}"
-    lines.append(style(f"  score {total}", bold=True))
+        first = failures[0]
+        if first.counterexample is None and not first.traceback and not first.diagnosis:
+            if cat.message(first, exercise.name, loaded) == said:
+                continue
+            said = cat.message(first, exercise.name, loaded)
+        for line in failure_lines(first, exercise.name, cat, loaded, style):
+            lines += ["      " + part for part in line.splitlines()]
+        if len(failures) > 1:
+            lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
+    score = cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}")
+    lines.append(style("  " + score, bold=True))
     off = [name for name, on in result.isolation.items() if not on]
     if off:
-        lines.append(f"  (isolation layers off on this machine: {', '.join(off)})")
+        lines.append("  " + cat.text("report.isolation_off", layers=", ".join(off)))
     return "\n".join(lines)

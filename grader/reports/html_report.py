@@ -1,0 +1,197 @@
+"""``report.html``: one submission's result as a self-contained, offline HTML page.
+
+Rendered with Jinja2 (autoescape on: messages, tracebacks and printed output
+come from student code) from the result alone, in the catalogue's language.
+The page carries its own CSS, no script, no font and no link outside itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.messages import Catalogue
+from grader.reports import grids
+from grader.reports.templating import environment, html_lang, number, version
+from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult, Visibility
+
+OUTPUT_LIMIT = 4000  # characters of printed output shown
+TRACEBACK_LIMIT = 4000
+
+STATUS_SYMBOL = {
+    Status.PASSED: "✓",
+    Status.PARTIAL: "◐",
+    Status.FAILED: "✗",
+    Status.ERROR: "✗",
+    Status.TIMEOUT: "✗",
+    Status.FORBIDDEN: "✗",
+    Status.NOT_IMPLEMENTED: "○",
+}
+OUTCOME_SYMBOL = {Outcome.PASSED: "✓", Outcome.NOT_IMPLEMENTED: "○"}  # every other outcome: ✗
+
+
+@dataclass
+class FailureView:
+    anchor: str
+    titles: list[str]
+    message: str
+    original: str | None = None
+    mistake: str | None = None
+    hint: str | None = None
+    inputs: list[grids.Grid | grids.Text] = field(default_factory=list)
+    comparison: grids.Comparison | None = None
+    traceback: str = ""
+    hidden: str = ""  # "hidden", in the reader's language, for a hidden check
+
+
+@dataclass
+class PropertyView:
+    title: str
+    visibility: str
+    weight: str
+    passed: bool
+    symbol: str
+    outcome: str
+    anchor: str | None
+
+
+@dataclass
+class ExerciseView:
+    name: str
+    anchor: str
+    title: str
+    description: str
+    score: str
+    max_score: str
+    status: str
+    status_text: str
+    symbol: str
+    properties: list[PropertyView]
+    failures: list[FailureView]
+    mistake: str | None  # the diagnosis of its first failure, for the overview
+
+
+def _loaded(result: SubmissionResult) -> bool:
+    """False when loading went wrong: tests that then failed without a trace failed because of it."""
+    return not result.load_issues
+
+
+def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anchor: str,
+                 loaded: bool = True) -> FailureView:
+    message, original = cat.message(test, exercise.name, loaded)
+    view = FailureView(anchor=anchor, titles=[cat.check_title(test.name)], message=message, original=original,
+                       traceback=test.traceback[-TRACEBACK_LIMIT:],
+                       hidden=cat.text("report.hidden") if test.visibility is Visibility.HIDDEN else "")
+    found = cat.diagnosis(test.diagnosis, exercise.name)
+    if found:
+        view.mistake, view.hint = found
+    example = test.counterexample
+    if example is not None:
+        view.inputs = [grids.view(name, value) for name, value in (example.inputs or {}).items()]
+        if example.expected is not None or example.got is not None:
+            comparison = grids.compare(example.expected, example.got,
+                                       (cat.text("report.expected"), cat.text("report.got"),
+                                        cat.text("report.difference")))
+            if _only_shapes(comparison, example.expected, example.got):
+                view.comparison = dataclasses.replace(comparison, expected=None, got=None)
+            else:
+                view.comparison = dataclasses.replace(
+                    comparison, expected=_localised(comparison.expected, example.expected, cat),
+                    got=_localised(comparison.got, example.got, cat))
+    return view
+
+
+def _localised(shown: grids.Grid | grids.Text | None, value: Any, cat: Catalogue) -> grids.Grid | grids.Text | None:
+    """A value the checks described by its shape alone, in the reader's language."""
+    if isinstance(shown, grids.Text) and grids.shape_only(value):
+        return grids.Text(shown.name, cat.text("report.shape", shape=grids.shape_only(value)))
+    return shown
+
+
+def _only_shapes(comparison: grids.Comparison, expected: Any, got: Any) -> bool:
+    """Both sides are mere shapes, already said by the sentence that they differ."""
+    return comparison.shapes_differ is not None and bool(grids.shape_only(expected)) and bool(grids.shape_only(got))
+
+
+def _plain(view: FailureView) -> bool:
+    """A failure with nothing to draw: identical ones are shown once."""
+    return not (view.inputs or view.comparison or view.traceback or view.mistake)
+
+
+def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True) -> ExerciseView:
+    failures: list[FailureView] = []
+    properties = []
+    for index, test in enumerate(exercise.tests):
+        anchor = None
+        if not test.passed:
+            view = failure_view(test, exercise, cat, f"{exercise.name}-{index}", loaded)
+            same = next((f for f in failures if _plain(f) and _plain(view) and
+                         (f.message, f.original) == (view.message, view.original)), None)
+            if same is not None:
+                same.titles.append(view.titles[0])
+                anchor = same.anchor
+            else:
+                failures.append(view)
+                anchor = view.anchor
+        properties.append(PropertyView(
+            title=cat.check_title(test.name), visibility=cat.text(f"report.{test.visibility.value}"),
+            weight=number(test.weight), passed=test.passed, symbol=OUTCOME_SYMBOL.get(test.outcome, "✗"),
+            outcome=cat.outcome(test.outcome), anchor=anchor))
+    description = cat.text(f"exercise.{exercise.name}.description")
+    return ExerciseView(
+        name=exercise.name, anchor=f"ex-{exercise.name}", title=cat.exercise_title(exercise.name),
+        description="" if description.startswith("exercise.") else description,
+        score=number(exercise.score), max_score=number(exercise.max_score), status=exercise.status.value,
+        status_text=cat.status(exercise.status), symbol=STATUS_SYMBOL[exercise.status], properties=properties,
+        failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None))
+
+
+def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
+    """Everything the template shows, already in the catalogue's language."""
+    loaded = _loaded(result)
+    exercises = [exercise_view(e, cat, loaded) for e in result.exercises]
+    output = result.output or ""
+    load_issues = []
+    for issue in result.load_issues:
+        key = f"load.{issue.kind}"
+        sentence = cat.text(key) if cat.has(key) else cat.text("load.other")
+        load_issues.append({"where": issue.where, "sentence": sentence, "message": issue.message,
+                            "traceback": issue.traceback[-TRACEBACK_LIMIT:]})
+    which = ", ".join(cat.text(f"report.{v.value}") for v in result.visibilities)
+    off = [name for name, on in (result.isolation or {}).items() if not on]
+    return {
+        "lang": cat.lang,
+        "html_lang": html_lang(cat.lang),
+        "t": cat.text,
+        "title": cat.text("report.title", submission=result.submission),
+        "assignment": result.assignment,
+        "assignment_title": cat.text("assignment.title") if cat.has("assignment.title") else result.assignment,
+        "submission": result.submission,
+        "source": result.source,
+        "score": number(result.score),
+        "max_score": number(result.max_score),
+        "percent": 0 if not result.max_score else max(0, min(100, round(100 * result.score / result.max_score))),
+        "which": which,
+        "exercises": exercises,
+        "all_passed": bool(result.exercises) and all(e.status is Status.PASSED for e in result.exercises),
+        "load_issues": load_issues,
+        "output": output[:OUTPUT_LIMIT],
+        "output_total": len(output),
+        "output_truncated": len(output) > OUTPUT_LIMIT,
+        "isolation_off": ", ".join(off),
+        "version": version(),
+        "seconds": number(result.duration_s),
+    }
+
+
+def render(result: SubmissionResult, cat: Catalogue) -> str:
+    return environment().get_template("report.html.j2").render(**context(result, cat))
+
+
+def write(result: SubmissionResult, path: Path, cat: Catalogue) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(render(result, cat), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,43 @@
+"""The Jinja2 environment the HTML reports share: templates, autoescape, small formatting helpers."""
+
+from __future__ import annotations
+
+import functools
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+
+from grader.reports import grids
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    # autoescape on for every template, whatever its name: messages, tracebacks and output are untrusted.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.tests["grid"] = lambda value: isinstance(value, grids.Grid)
+    env.filters["number"] = number
+    return env
+
+
+def html_lang(lang: str) -> str:
+    return HTML_LANG.get(lang, lang)
+
+
+def number(x: float | int) -> str:
+    """Points and seconds without trailing zeros: 20, 7.5, 0.25."""
+    if isinstance(x, float) and x == int(x):
+        return str(int(x))
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@functools.lru_cache(maxsize=1)
+def version() -> str:
+    try:
+        return metadata.version("grader")
+    except metadata.PackageNotFoundError:
+        return "dev"
