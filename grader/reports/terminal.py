@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from grader.reports import isolation
 from grader.results import Status, SubmissionResult
 
 _STYLE = {
@@ -62,7 +63,5 @@ def render(result: SubmissionResult, *, color: bool = False) -> str:
                 lines.append(f"        got:      {_value(example.got)}")
     total = f"{result.score:g}/{result.max_score:g}"
     lines.append(style(f"  score {total}", bold=True))
-    off = [name for name, on in result.isolation.items() if not on]
-    if off:
-        lines.append(f"  (isolation layers off on this machine: {', '.join(off)})")
+    lines.append("  " + isolation.summary(result.isolation))
     return "\n".join(lines)
