@@ -92,8 +92,26 @@ def probe() -> dict:
     """``{"mode": "root" | "userns" | "none", "layers": {layer: bool}, "errors": {layer: str}}`` (cached)."""
     global _probed
     if _probed is None:
-        _probed = _without(_probe(), _disabled)
+        found = _explain_dependents(_without(_probe(), _disabled))
+        layers = found["layers"]
+        if _disabled and layers["uid_drop"] and not layers["filesystem_view"]:
+            # The probe dropped the uid inside the view; without it, the sandbox uid must be able to read
+            # the interpreter where it really is (not under /root, mode 0700), as on a machine without one.
+            trial = _in_throwaway_fork(lambda: {"error": _error_of(lambda: _trial_uid_drop(PROBE_UID))})
+            error = "the trial process died" if trial is None else trial["error"]
+            if error:
+                layers["uid_drop"] = False
+                found["errors"]["uid_drop"] = f"without the filesystem view: {error}"
+        _probed = _explain_dependents(found)
     return _probed
+
+
+def _error_of(fn) -> str | None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
 
 
 def _without(found: dict, disabled: frozenset[str]) -> dict:
@@ -102,11 +120,18 @@ def _without(found: dict, disabled: frozenset[str]) -> dict:
     for name in disabled:
         layers[name] = False
         errors[name] = "turned off by the grader's configuration (GRADER_DISABLE_LAYERS)"
-    for name, needed in NEEDS.items():
-        if layers.get(name) and not layers.get(needed):
-            layers[name] = False
-            errors.setdefault(name, f"needs {needed}")
     return {"mode": found["mode"], "layers": layers, "errors": errors}
+
+
+def _explain_dependents(found: dict) -> dict:
+    """A layer whose prerequisite is off is off too, and says so."""
+    layers, errors = found["layers"], found["errors"]
+    for name, needed in NEEDS.items():
+        if not layers.get(needed):
+            layers[name] = False
+            if not errors.get(name):
+                errors[name] = f"needs {needed}"
+    return found
 
 
 def available_layers() -> dict[str, bool]:
@@ -224,8 +249,9 @@ def _trial_view(mode: str) -> None:
 
 
 def _trial_uid_drop(uid: int, need_world_readable: bool = False) -> None:
+    folders = fsview.python_dirs()  # before the change: the new uid may not even see that they exist
     _drop_uid(uid, processes=64)
-    for folder in fsview.python_dirs():
+    for folder in folders:
         if not os.access(folder, os.R_OK | os.X_OK):
             raise ConfinementFailed(f"uid {uid} cannot read {folder}")
         os.listdir(folder)
@@ -296,17 +322,19 @@ def _enter(config: dict, session, output_fd: int) -> dict:
     if resource is not None and (available.get("rlimits") or not sandbox):
         _set_rlimits(config.get("rlimits", {}))
         applied["rlimits"] = True
+    dropped = False
     if drop_uid:
         _drop_uid(uid, int(config.get("processes", 32)))
-        applied["uid_drop"] = applied["process_limit"] = True
-    elif sandbox and mode in ("userns", "root"):
-        linux.drop_capabilities()  # still uid 0 (root mode) or our own uid, but without capabilities
+        applied["uid_drop"] = applied["process_limit"] = dropped = True
+    elif sandbox and linux.IS_LINUX and (mode != "none" or os.geteuid() == 0):
+        linux.drop_capabilities()  # still uid 0 or our own uid, but without capabilities
+        dropped = True
     if sandbox and linux.IS_LINUX:
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         if available.get("syscall_filter"):
             syscalls.install()
             applied["syscall_filter"] = True
-        if mode != "none" and linux.effective_capabilities() != 0:
+        if dropped and linux.effective_capabilities() != 0:
             raise ConfinementFailed("capabilities are left after dropping them")
     not_applied = [name for name in config.get("required", ()) if not applied.get(name)]
     if not_applied:
