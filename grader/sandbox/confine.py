@@ -232,7 +232,7 @@ def _trial(mode: str) -> dict:
         attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID))
         layers["process_limit"] = layers["uid_drop"]
     elif mode == "none" and os.geteuid() == 0:
-        attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID, need_world_readable=True))
+        attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID))  # outside a view: where it is installed
         layers["process_limit"] = layers["uid_drop"]
     if mode == "userns" and not attempt("namespaces", linux.drop_capabilities):
         layers.update(network_off=False, filesystem_view=False)  # enter() could not finish: none of it counts
@@ -248,7 +248,7 @@ def _trial_view(mode: str) -> None:
         raise ConfinementFailed("; ".join(problems))
 
 
-def _trial_uid_drop(uid: int, need_world_readable: bool = False) -> None:
+def _trial_uid_drop(uid: int) -> None:
     folders = fsview.python_dirs()  # before the change: the new uid may not even see that they exist
     _drop_uid(uid, processes=64)
     for folder in folders:
