@@ -48,7 +48,7 @@ def _load_probes(paths: list[str]) -> None:
 
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
-    from grader.sandbox import confine, harness
+    from grader.sandbox import confine
 
     probes = argv[1:]
     if probes and probes[0].startswith("--disable="):
