@@ -9,9 +9,9 @@ import click
 
 from grader import engine, messages
 from grader.assignment import AssignmentError, all_assignments, find
-from grader.errors import SetupProblem, UsageProblem
-from grader.reports import csv_report, html_report, json_report, summary_report, terminal
-from grader.sandbox.workers import SandboxError
+from grader.errors import SandboxRefused, SetupProblem, UsageProblem
+from grader.reports import csv_report, html_report, isolation, json_report, summary_report, terminal
+from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
 
 DEFAULT_ASSIGNMENT = "conv-layer"
 
@@ -68,9 +68,12 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
               help="Folder for DIR/<id>/result.json and report.html, DIR/grades.csv and DIR/summary.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Parallel graders (default: the number of cores).")
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
+                   "which were off). Without it, grade refuses.")
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
-          lang: str | None) -> None:
+          allow_weak_sandbox: bool, lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs)."""
     try:
         spec = find(assignment, course)
@@ -85,14 +88,21 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
 
+    warned = []
+
     def written(result) -> None:
         json_report.write(result, out_dir / result.submission / "result.json")
         html_report.write(result, out_dir / result.submission / "report.html", cat)
+        if isolation.layers_off(result.isolation) and not warned:
+            warned.append(True)
+            click.echo(cat.text("terminal.warning", text=isolation.summary(result.isolation, cat)), err=True)
         click.echo(f"{result.submission}: {result.score:g}/{result.max_score:g}", err=True)
 
     try:
         results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
-                                     on_result=written)
+                                     limits=Limits(strict=not allow_weak_sandbox), on_result=written)
+    except WeakSandbox as exc:
+        raise SandboxRefused(str(exc)) from None
     except SandboxError as exc:
         raise SetupProblem(str(exc)) from None
     csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import policy, submission
@@ -30,12 +30,25 @@ from grader.results import (
     exercise_status,
 )
 from grader.runner import run_check
-from grader.sandbox.workers import Limits, Session, Zygote
+from grader.sandbox import confine, slots
+from grader.sandbox.workers import Limits, SandboxError, Session, Zygote
 from grader.student import Student
 
 MAX_TIMEOUTS_PER_EXERCISE = 2
 PUBLIC = (Visibility.PUBLIC,)
 ALL = (Visibility.PUBLIC, Visibility.HIDDEN)
+# Sandbox layers to treat as unavailable, comma-separated: how tests (and a wary instructor) see what
+# ``grader grade`` does on a weaker machine.  Read here, on the grader's side, never by student code.
+DISABLE_LAYERS_ENV = "GRADER_DISABLE_LAYERS"
+
+
+def _with_env_layers_disabled(limits: Limits) -> Limits:
+    """``limits`` plus the layers ``GRADER_DISABLE_LAYERS`` turns off (read by the entry points only)."""
+    try:
+        names = confine.check_layer_names(os.environ.get(DISABLE_LAYERS_ENV, "").replace(" ", "").split(","))
+    except ValueError as exc:
+        raise SandboxError(f"{DISABLE_LAYERS_ENV}: {exc}") from None
+    return replace(limits, disabled_layers=tuple(dict.fromkeys(limits.disabled_layers + names)))
 
 
 @dataclass(frozen=True)
@@ -59,10 +72,17 @@ class Grader:
     def __init__(self, assignment: Assignment, *, visibilities: tuple[Visibility, ...] = PUBLIC,
                  limits: Limits = Limits()):
         self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
-        self.zygote = Zygote([assignment.probes_file])
+        self.zygote = Zygote([assignment.probes_file], disabled_layers=limits.disabled_layers)
         self.checks: dict[str, list[Check]] = {}
+        self.slot: slots.Slot | None = None
 
     def __enter__(self) -> "Grader":
+        # Our own sandbox uid for as long as this grader runs (see grader.sandbox.slots).
+        try:
+            self.slot = slots.claim(self.limits.slot)
+        except (slots.SlotUnavailable, OSError) as exc:
+            raise SandboxError(str(exc)) from None
+        self.limits = replace(self.limits, slot=self.slot.number)
         # The template warms up torch in its own process while this one imports the checks.
         self.zygote.launch()
         try:
@@ -73,13 +93,18 @@ class Grader:
             checks = self.assignment.checks(self.visibilities)
             self.checks = {e.name: [c for c in checks if c.exercise == e.name] for e in self.assignment.exercises}
             self.zygote.wait_ready()
+            if self.limits.strict and self.limits.sandbox:
+                self.zygote.require(confine.LAYERS)  # refuse before any student code runs
         except BaseException:
-            self.zygote.close()
+            self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.zygote.close()
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
 
     def grade(self, job: Job) -> SubmissionResult:
         started = time.monotonic()
@@ -97,10 +122,10 @@ class Grader:
             output = session.output_text()
         finally:
             session.close()
-        return self._result(job, exercises, issues, output, started)
+        return self._result(job, exercises, issues, output, started, session.isolation)
 
     def _result(self, job: Job, exercises: list[ExerciseResult], issues: list[LoadIssue], output: str,
-                started: float) -> SubmissionResult:
+                started: float, isolation: dict[str, bool] | None = None) -> SubmissionResult:
         return SubmissionResult(
             assignment=self.assignment.name,
             submission=job.id,
@@ -110,7 +135,8 @@ class Grader:
             exercises=tuple(exercises),
             load_issues=tuple(issues),
             output=output,
-            isolation=dict(self.zygote.layers),
+            # The layers the student process reported it applied; nothing ran when no session started.
+            isolation=dict(isolation) if isolation else dict(self.zygote.layers),
             duration_s=round(time.monotonic() - started, 3),
             visibilities=self.visibilities,
         )
@@ -182,14 +208,21 @@ def _load_issues(report) -> list[LoadIssue]:
 # ------------------------------------------------------------------- batches
 
 _worker_grader: Grader | None = None
+_worker_failed: BaseException | None = None
 
 
 def _init_worker(assignment: Assignment, visibilities: tuple[Visibility, ...], limits: Limits) -> None:
-    global _worker_grader
-    _worker_grader = Grader(assignment, visibilities=visibilities, limits=limits).__enter__()
+    global _worker_grader, _worker_failed
+    try:
+        # Each worker claims its own slot, hence its own sandbox uid.
+        _worker_grader = Grader(assignment, visibilities=visibilities, limits=limits).__enter__()
+    except SandboxError as exc:
+        _worker_failed = exc  # raised from the first job, so the main process sees why (not a broken pool)
 
 
 def _grade_in_worker(job: Job) -> SubmissionResult:
+    if _worker_failed is not None:
+        raise _worker_failed
     return _worker_grader.grade(job)
 
 
@@ -198,6 +231,7 @@ def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[
                 on_result: Callable[[SubmissionResult], None] = lambda r: None) -> list[SubmissionResult]:
     """Grade ``jobs`` with ``workers`` graders in parallel; results come back in the order of ``jobs``."""
     results: list[SubmissionResult] = []
+    limits = _with_env_layers_disabled(limits)  # here, in the main process: a worker's environment is stale
     if workers <= 1 or len(jobs) <= 1:
         with Grader(assignment, visibilities=visibilities, limits=limits) as grader:
             for job in jobs:
@@ -205,6 +239,8 @@ def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[
                 on_result(result)
                 results.append(result)
         return results
+    if limits.slot is not None:
+        limits = replace(limits, slot=None)  # one slot cannot serve several workers at once
     # Grader workers are trusted processes (they never run student code), so their results may be pickled.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["grader.engine"])
@@ -224,7 +260,7 @@ def check(path: Path, *, assignment_name: str, course: Path | None = None, limit
           ) -> SubmissionResult:
     """What ``grader check`` does: the public checks on one submission."""
     assignment = find(assignment_name, course)
-    with Grader(assignment, visibilities=PUBLIC, limits=limits) as grader:
+    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits)) as grader:
         return grader.grade(Job(path, submission.natural_id(path), str(path)))
 
 

@@ -15,3 +15,14 @@ class SetupProblem(click.ClickException):
     """The grader cannot run here as asked: missing hidden tests, no sandbox (exit status 3)."""
 
     exit_code = 3
+
+
+class SandboxRefused(SetupProblem):
+    """``grader grade`` will not run student code without every sandbox layer, unless told to (exit status 3)."""
+
+    def __init__(self, reason: str):
+        super().__init__(
+            f"refusing to grade: {reason}.\n"
+            "Student code would run with weaker isolation than the sandbox promises (see SECURITY.md). "
+            "Grade as root on Linux, or pass --allow-weak-sandbox to grade anyway; each result.json then "
+            "records under `isolation` which layers were off.")

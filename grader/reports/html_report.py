@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.messages import Catalogue
-from grader.reports import grids
+from grader.reports import grids, isolation
 from grader.reports.templating import environment, html_lang, number, version
 from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult, Visibility
 
@@ -160,7 +160,7 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
         load_issues.append({"where": issue.where, "sentence": sentence, "message": issue.message,
                             "traceback": issue.traceback[-TRACEBACK_LIMIT:]})
     which = ", ".join(cat.text(f"report.{v.value}") for v in result.visibilities)
-    off = [name for name, on in (result.isolation or {}).items() if not on]
+    off = isolation.layers_off(result.isolation or {})
     return {
         "lang": cat.lang,
         "html_lang": html_lang(cat.lang),

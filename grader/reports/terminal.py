@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from grader.messages import Catalogue
-from grader.reports import grids
+from grader.reports import grids, isolation
 from grader.results import Status, SubmissionResult, TestResult
 
 _STYLE = {
@@ -137,7 +137,5 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
             lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
     score = cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}")
     lines.append(style("  " + score, bold=True))
-    off = [name for name, on in result.isolation.items() if not on]
-    if off:
-        lines.append("  " + cat.text("report.isolation_off", layers=", ".join(off)))
+    lines.append("  " + isolation.summary(result.isolation, cat))
     return "\n".join(lines)

@@ -7,11 +7,15 @@ then loads the submission.  With namespaces available, ``enter`` works like this
       └─ C: setsid, unshare(mount, pid, net, ipc, uts [, user]), fork, wait
            └─ G: PID 1 of the new pid namespace (dies with C: PR_SET_PDEATHSIG)
                  new root (fsview), rlimits, setuid to the slot's uid,
-                 no_new_privs, seccomp, inherited descriptors closed
-                 -> runs the harness and the student's code
+                 no_new_privs, seccomp, inherited descriptors closed, fork;
+                 then only reaps orphans, and exits when S does
+                 └─ S: PID 2 -> runs the harness and the student's code
 
 The grader knows C's pid: SIGKILL to C kills G, and when G (PID 1) dies the
-kernel kills everything else in the namespace, setsid() or not.
+kernel kills everything else in the namespace, setsid() or not.  Student
+code does not run as PID 1, which the kernel treats specially (signals it
+has no handler for are dropped, even a SIGKILL it sends itself; orphans
+become its zombies).
 
 Layers (the keys of ``available_layers`` and of ``SubmissionResult.isolation``):
 
@@ -60,14 +64,74 @@ class ConfinementFailed(Exception):
 # ------------------------------------------------------------------ probing
 
 _probed: dict | None = None
+_disabled: frozenset[str] = frozenset()
+ALWAYS_ON = ("process", "time_limits")  # the grader itself provides these; they cannot be turned off
+NEEDS = {"network_off": "namespaces", "filesystem_view": "namespaces", "process_limit": "uid_drop"}
+
+
+def check_layer_names(names) -> tuple[str, ...]:
+    """Validate names of layers to turn off (``Limits.disabled_layers``, ``GRADER_DISABLE_LAYERS``)."""
+    names = tuple(dict.fromkeys(n for n in names if n))
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        raise ValueError(f"unknown sandbox layers {', '.join(unknown)} (known: {', '.join(LAYERS)})")
+    fixed = [n for n in names if n in ALWAYS_ON]
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)} cannot be turned off")
+    return names
+
+
+def disable(names) -> None:
+    """Treat ``names`` as unavailable on this machine (call before the first ``probe``)."""
+    global _disabled, _probed
+    _disabled = frozenset(check_layer_names(names))
+    _probed = None
 
 
 def probe() -> dict:
     """``{"mode": "root" | "userns" | "none", "layers": {layer: bool}, "errors": {layer: str}}`` (cached)."""
     global _probed
     if _probed is None:
-        _probed = _probe()
+        found = _explain_dependents(_without(_probe(), _disabled))
+        layers = found["layers"]
+        if _disabled and layers["uid_drop"] and not layers["filesystem_view"]:
+            # The probe dropped the uid inside the view; without it, the sandbox uid must be able to read
+            # the interpreter where it really is (not under /root, mode 0700), as on a machine without one.
+            trial = _in_throwaway_fork(lambda: {"error": _error_of(lambda: _trial_uid_drop(PROBE_UID))})
+            error = "the trial process died" if trial is None else trial["error"]
+            if error:
+                layers["uid_drop"] = False
+                found["errors"]["uid_drop"] = f"without the filesystem view: {error}"
+        _probed = _explain_dependents(found)
     return _probed
+
+
+def _error_of(fn) -> str | None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
+
+
+def _without(found: dict, disabled: frozenset[str]) -> dict:
+    """The probe's findings with ``disabled`` layers off, and the layers that need them off too."""
+    layers, errors = dict(found["layers"]), dict(found["errors"])
+    for name in disabled:
+        layers[name] = False
+        errors[name] = "turned off by the grader's configuration (GRADER_DISABLE_LAYERS)"
+    return {"mode": found["mode"], "layers": layers, "errors": errors}
+
+
+def _explain_dependents(found: dict) -> dict:
+    """A layer whose prerequisite is off is off too, and says so."""
+    layers, errors = found["layers"], found["errors"]
+    for name, needed in NEEDS.items():
+        if not layers.get(needed):
+            layers[name] = False
+            if not errors.get(name):
+                errors[name] = f"needs {needed}"
+    return found
 
 
 def available_layers() -> dict[str, bool]:
@@ -168,7 +232,7 @@ def _trial(mode: str) -> dict:
         attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID))
         layers["process_limit"] = layers["uid_drop"]
     elif mode == "none" and os.geteuid() == 0:
-        attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID, need_world_readable=True))
+        attempt("uid_drop", lambda: _trial_uid_drop(PROBE_UID))  # outside a view: where it is installed
         layers["process_limit"] = layers["uid_drop"]
     if mode == "userns" and not attempt("namespaces", linux.drop_capabilities):
         layers.update(network_off=False, filesystem_view=False)  # enter() could not finish: none of it counts
@@ -184,9 +248,10 @@ def _trial_view(mode: str) -> None:
         raise ConfinementFailed("; ".join(problems))
 
 
-def _trial_uid_drop(uid: int, need_world_readable: bool = False) -> None:
+def _trial_uid_drop(uid: int) -> None:
+    folders = fsview.python_dirs()  # before the change: the new uid may not even see that they exist
     _drop_uid(uid, processes=64)
-    for folder in fsview.python_dirs():
+    for folder in folders:
         if not os.access(folder, os.R_OK | os.X_OK):
             raise ConfinementFailed(f"uid {uid} cannot read {folder}")
         os.listdir(folder)
@@ -254,26 +319,32 @@ def _enter(config: dict, session, output_fd: int) -> dict:
         else:
             _mount_fresh_proc()
     _write_quietly("/proc/self/oom_score_adj", "1000")  # under memory pressure, student code goes first
-    if resource is not None:
+    if resource is not None and (available.get("rlimits") or not sandbox):
         _set_rlimits(config.get("rlimits", {}))
         applied["rlimits"] = True
+    dropped = False
     if drop_uid:
         _drop_uid(uid, int(config.get("processes", 32)))
-        applied["uid_drop"] = applied["process_limit"] = True
-    elif sandbox and mode == "userns":
-        linux.drop_capabilities()
+        applied["uid_drop"] = applied["process_limit"] = dropped = True
+    elif sandbox and linux.IS_LINUX and (mode != "none" or os.geteuid() == 0):
+        linux.drop_capabilities()  # still uid 0 or our own uid, but without capabilities
+        dropped = True
     if sandbox and linux.IS_LINUX:
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         if available.get("syscall_filter"):
             syscalls.install()
             applied["syscall_filter"] = True
-        if mode != "none" and linux.effective_capabilities() != 0:
+        if dropped and linux.effective_capabilities() != 0:
             raise ConfinementFailed("capabilities are left after dropping them")
     not_applied = [name for name in config.get("required", ()) if not applied.get(name)]
     if not_applied:
         raise ConfinementFailed(f"layers not applied: {', '.join(not_applied)}")
     _close_inherited({0, 1, 2, session.fileno(), output_fd})
+    if applied["namespaces"]:
+        _fork_from_init(session, output_fd)  # from here on: S, PID 2
     os.environ.update(HOME="/tmp", TMPDIR="/tmp")
+    # The template ignores SIGCHLD (its children reap themselves); student code must be able to wait for its own.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     return applied
 
 
@@ -287,7 +358,7 @@ def _unshare(mode: str, flags: int, ids: tuple[int, int]) -> None:
 
 
 def _split(session, output_fd: int) -> None:
-    """Fork the process that runs student code; this process (C) waits for it and never returns."""
+    """Fork G, PID 1 of the new pid namespace; this process (C) waits for it and never returns."""
     r, w = os.pipe()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     pid = os.fork()
@@ -297,7 +368,6 @@ def _split(session, output_fd: int) -> None:
         if select.select([r], [], [], 0)[0]:  # C died before the line above: the pipe is at EOF
             os._exit(0)
         os.close(r)
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # zombies of student children are reaped
         return
     # C: hold nothing of the session, so the grader sees EOF once the namespace is gone.
     os.close(r)
@@ -314,6 +384,30 @@ def _split(session, output_fd: int) -> None:
         os._exit(min(max(os.waitstatus_to_exitcode(status), 0), 255) if os.WIFEXITED(status) else 128 + 9)
 
 
+def _fork_from_init(session, output_fd: int) -> None:
+    """In G (PID 1, already confined): fork the student process S, then reap until S exits; S returns."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    pid = os.fork()
+    if pid == 0:
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        return
+    session.close()
+    os.close(output_fd)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    _close_inherited(set())
+    while True:  # an init: every orphan of the namespace ends up here
+        try:
+            child, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(0)
+        if child == pid:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
 def _mount_fresh_proc() -> None:
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
@@ -322,6 +416,8 @@ def _mount_fresh_proc() -> None:
 def _drop_uid(uid: int, processes: int) -> None:
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    if linux.IS_LINUX:
+        linux.drop_bounding_set()  # while we still may: the change of uid then clears the rest
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)

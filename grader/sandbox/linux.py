@@ -111,6 +111,14 @@ def sethostname(name: str) -> None:
 
 def drop_capabilities() -> None:
     """Empty the bounding, ambient, inheritable, permitted and effective sets of this thread."""
+    drop_bounding_set()
+    header = struct.pack("=Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(bytes(24))  # two zeroed __user_cap_data_struct
+    _check(libc().capset(ctypes.c_char_p(header), data), "capset")
+
+
+def drop_bounding_set() -> None:
+    """Empty the bounding and ambient sets: nothing executed later can gain a capability (needs CAP_SETPCAP)."""
     try:
         last = int(open("/proc/sys/kernel/cap_last_cap").read())
     except OSError:
@@ -125,17 +133,21 @@ def drop_capabilities() -> None:
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     except OSError:
         pass  # kernels before 4.3 have no ambient set
-    header = struct.pack("=Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
-    data = ctypes.create_string_buffer(bytes(24))  # two zeroed __user_cap_data_struct
-    _check(libc().capset(ctypes.c_char_p(header), data), "capset")
+
+
+CAPABILITY_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 
 
 def effective_capabilities() -> int:
+    """The union of every capability set of this thread (0: none left, anywhere; -1: unknown)."""
+    found, union = 0, 0
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("CapEff:"):
-                return int(line.split()[1], 16)
-    return -1
+            key, _, value = line.partition(":")
+            if key in CAPABILITY_SETS:
+                found += 1
+                union |= int(value.split()[0], 16)
+    return union if found else -1
 
 
 def install_seccomp(program: bytes) -> None:

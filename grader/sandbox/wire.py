@@ -85,8 +85,8 @@ def recv_frame(sock: socket.socket, deadline: float | None = None, max_size: int
         raise ProtocolError(f"frame of {length} bytes exceeds the {max_size}-byte limit")
     try:
         message = json.loads(_recv_exact(sock, length, deadline))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"frame is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError; or nested too deeply
+        raise ProtocolError(f"frame is not valid JSON: {type(exc).__name__}") from None
     if not isinstance(message, dict):
         raise ProtocolError("frame is not a JSON object")
     return message
@@ -199,6 +199,8 @@ def decode(value: Any, _depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, str) and len(value) > MAX_STR:
             raise ProtocolError("string too long")
+        if type(value) is int and abs(value) >= 2**63:  # ``encode`` sends larger ones as floats
+            raise ProtocolError("integer too large")
         return value
     if isinstance(value, list):
         return [decode(v, _depth + 1) for v in value]
@@ -209,7 +211,7 @@ def decode(value: Any, _depth: int = 0) -> Any:
         return tuple(decode(v, _depth + 1) for v in body)
     if tag == "dict" and isinstance(body, dict):
         return {str(k): decode(v, _depth + 1) for k, v in body.items()}
-    if tag == "float" and body in ("nan", "inf", "-inf") or (tag == "float" and isinstance(body, (int, float))):
+    if tag == "float" and (body in ("nan", "inf", "-inf") or type(body) is float):
         return float(body)
     if tag in ("tensor", "ndarray") and isinstance(body, dict):
         return _decode_tensor(body, tag)
@@ -227,12 +229,15 @@ def _decode_tensor(body: dict, kind: str) -> Any:
         raise ProtocolError("tensor shape is invalid")
     numel = math.prod(shape)
     type_ = str(body.get("type", "torch.Tensor"))[:200]
-    if data is None or dtype not in DTYPES:
+    if data is None or not isinstance(dtype, str) or dtype not in DTYPES:
         # The student produced a tensor we do not carry (complex, huge): describe it.
         return Opaque(type_, f"tensor of dtype {str(dtype)[:40]} and shape {tuple(shape)}")
     if numel > MAX_TENSOR_ELEMENTS or not isinstance(data, str):
         raise ProtocolError("tensor too large")
-    raw = base64.b64decode(data, validate=True)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:  # binascii.Error
+        raise ProtocolError("tensor data is not base64") from None
     itemsize, np_dtype = DTYPES[dtype]
     if len(raw) != numel * itemsize:
         raise ProtocolError("tensor byte count does not match its shape")

@@ -40,13 +40,17 @@ class Limits:
     open_files: int = 256
     processes: int = 32  # RLIMIT_NPROC of the sandbox uid (threads count too)
     scratch_bytes: int = 64 * 1024**2  # the tmpfs at /tmp inside the sandbox
-    slot: int = 0  # worker slot: student code runs as uid confine.UID_BASE + slot; one slot per parallel grader
+    # Worker slot: student code runs as uid confine.UID_BASE + slot.  None: the Grader claims a free one
+    # (see ``slots``), so no two graders running at once on this machine share a uid.
+    slot: int | None = None
     sandbox: bool = True  # False: resource limits only, no namespaces/uid/seccomp (benchmarks, debugging)
     strict: bool = False  # every sandbox layer must hold, or no student code runs (``grader grade``)
+    # Layers to treat as unavailable, as on a weaker machine (tests of the refusal; see GRADER_DISABLE_LAYERS).
+    disabled_layers: tuple[str, ...] = ()
 
     @property
     def uid(self) -> int:
-        return confine.UID_BASE + self.slot
+        return confine.UID_BASE + (self.slot or 0)
 
     def confinement(self) -> dict:
         return {
@@ -66,6 +70,19 @@ class Limits:
 
 class SandboxError(Exception):
     """The sandbox itself failed (not the student's code)."""
+
+
+class WeakSandbox(SandboxError):
+    """Every layer was required (``Limits.strict``) and this machine cannot provide some of them."""
+
+    def __init__(self, missing: list[str], reasons: dict[str, str]):
+        self.missing, self.reasons = list(missing), dict(reasons)
+        details = "; ".join(f"{name} ({self.reasons[name]})" if self.reasons.get(name) else name
+                            for name in self.missing)
+        super().__init__(f"this machine cannot provide these sandbox layers: {details}")
+
+    def __reduce__(self):  # crosses from a batch worker to the main process
+        return (WeakSandbox, (self.missing, self.reasons))
 
 
 class CallTimedOut(Exception):
@@ -94,13 +111,16 @@ def _clean_env() -> dict[str, str]:
 class Zygote:
     """A warm interpreter that forks student processes."""
 
-    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0):
+    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
+                 disabled_layers: tuple[str, ...] = ()):
         self.probe_files = [str(Path(p).resolve()) for p in probe_files]
         self.python = python
         self.ready_timeout_s = ready_timeout_s
+        self.disabled_layers = confine.check_layer_names(disabled_layers)
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
-        self.layers: dict[str, Any] = {}
+        self.layers: dict[str, Any] = {}  # what this machine offers: {layer: bool}
+        self.layer_errors: dict[str, str] = {}  # why a layer is not available
         self.starts = 0
         self._ready = False
 
@@ -116,7 +136,8 @@ class Zygote:
             "from grader.sandbox.zygote import main; main(sys.argv[2:])"
         )
         self.process = subprocess.Popen(
-            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()), *self.probe_files],
+            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
+             "--disable=" + ",".join(self.disabled_layers), *self.probe_files],
             pass_fds=[theirs.fileno()],
             env=_clean_env(),
             stdin=subprocess.DEVNULL,
@@ -136,7 +157,15 @@ class Zygote:
         if not ready.get("ready"):
             raise SandboxError(f"template process did not start: {ready}")
         self.layers = ready.get("layers", {})
+        self.layer_errors = {str(k): str(v) for k, v in ready.get("errors", {}).items()}
         self._ready = True
+
+    def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
+        """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
+        self.wait_ready()
+        missing = [name for name in layers if not self.layers.get(name)]
+        if missing:
+            raise WeakSandbox(missing, self.layer_errors)
 
     def _receive(self, timeout_s: float) -> dict:
         ready, _, _ = select.select([self.control], [], [], timeout_s)
@@ -180,8 +209,12 @@ class Zygote:
             return reply["pid"], ours, out_r
         raise AssertionError("unreachable")
 
-    def reap(self, uid: int) -> None:
-        """Kill every process of ``uid`` (used when there is no pid namespace to do it)."""
+    def reap(self, uid: int | None) -> None:
+        """Kill what a session left behind when there is no pid namespace to do it.
+
+        The template kills every process of ``uid`` (when given) and every orphan it adopted
+        as subreaper (processes that left the session with setsid and a double fork).
+        """
         if not self.alive() or self.control is None:
             return
         try:
@@ -215,6 +248,18 @@ class LoadReport:
     units: list[dict] = field(default_factory=list)  # {"label", "status", "error"?}
     names: dict[str, str] = field(default_factory=dict)
     hung: list[str] = field(default_factory=list)  # labels of units that ran past the load timeout
+
+
+def _load_unit(unit: Any) -> dict:
+    """One unit of a load report, as plain strings: the report comes from a process that ran student code."""
+    if not isinstance(unit, dict):
+        return {"label": "?", "status": "malformed"}
+    clean: dict[str, Any] = {"label": str(unit.get("label", "?"))[:40], "status": str(unit.get("status", "?"))[:40]}
+    error = unit.get("error")
+    if isinstance(error, dict):
+        clean["error"] = {"type": str(error.get("type", "Error"))[:100], "message": str(error.get("message", ""))[:2000],
+                          "traceback": str(error.get("traceback", ""))[:4000]}
+    return clean
 
 
 class Session:
@@ -273,7 +318,10 @@ class Session:
                 self._take_confinement(frame)
                 continue
             if "progress" in frame:
-                self._progress = frame["progress"]
+                progress = frame["progress"]
+                if type(progress) is not int or not 0 <= progress < 1_000_000:
+                    raise wire.ProtocolError("load progress is malformed")
+                self._progress = progress
                 continue
             if frame.get("loaded"):
                 units = frame.get("units", [])
@@ -281,7 +329,7 @@ class Session:
                     raise wire.ProtocolError("load report is malformed")
                 names = frame.get("names", {})
                 names = {str(k)[:200]: str(v)[:20] for k, v in names.items()} if isinstance(names, dict) else {}
-                return LoadReport(units=units, names=names, hung=hung_before)
+                return LoadReport(units=[_load_unit(u) for u in units[:10_000]], names=names, hung=hung_before)
             raise wire.ProtocolError("unexpected frame while loading")
 
     def _take_confinement(self, frame: dict) -> None:
@@ -325,8 +373,8 @@ class Session:
             self.pid = None
             if self.isolation.get("namespaces"):
                 self._await_teardown()
-            elif self.isolation.get("uid_drop"):
-                self.zygote.reap(self.limits.uid)  # no pid namespace: kill whatever left the process group
+            else:  # no pid namespace: kill whatever left the process group
+                self.zygote.reap(self.limits.uid if self.isolation.get("uid_drop") else None)
         if self.sock is not None:
             self.sock.close()
             self.sock = None
@@ -395,8 +443,8 @@ class Session:
                     payload, self._pending = self._pending[4 : 4 + length], self._pending[4 + length :]
                     try:
                         frame = json.loads(payload)
-                    except (UnicodeDecodeError, json.JSONDecodeError):
-                        raise wire.ProtocolError("reply is not JSON") from None
+                    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                        raise wire.ProtocolError("reply is not JSON (or nested too deeply)") from None
                     if not isinstance(frame, dict):
                         raise wire.ProtocolError("reply is not an object")
                     return frame

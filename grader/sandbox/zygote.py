@@ -6,7 +6,7 @@ torch and no secret.  It is started once per grader worker with a clean
 environment, then answers ``fork`` requests on its control socket: each
 request (one SOCK_SEQPACKET message of JSON) carries the session's socket and output pipe as file descriptors.
 
-Run as ``python -m grader.sandbox.zygote CONTROL_FD [PROBES_FILE ...]``.
+Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [PROBES_FILE ...]``.
 """
 
 from __future__ import annotations
@@ -48,12 +48,15 @@ def _load_probes(paths: list[str]) -> None:
 
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
-    from grader.sandbox import confine, harness
+    from grader.sandbox import confine
 
+    probes = argv[1:]
+    if probes and probes[0].startswith("--disable="):
+        confine.disable(probes.pop(0)[len("--disable="):].split(","))
     # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
-    layers = confine.available_layers()
+    found = confine.probe()
     _warm_up()
-    _load_probes(argv[1:])
+    _load_probes(probes)
     # Children are reaped automatically; the grader watches them through their sockets.  As a
     # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -62,7 +65,17 @@ def main(argv: list[str]) -> None:
     except OSError:
         pass
     reply = lambda message: control.send(json.dumps(message).encode())  # noqa: E731
-    reply({"ready": True, "pid": os.getpid(), "layers": layers})
+    reply({"ready": True, "pid": os.getpid(), "layers": found["layers"], "errors": found["errors"],
+           "mode": found["mode"]})
+    try:
+        _serve(control, reply)
+    finally:
+        _kill_children()  # the grader went away: nothing it started may outlive it
+
+
+def _serve(control: socket.socket, reply) -> None:
+    from grader.sandbox import confine, harness
+
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 65536, 4)
@@ -74,7 +87,10 @@ def main(argv: list[str]) -> None:
         if request.get("op") == "reap":
             for fd in fds:
                 os.close(fd)
-            reply({"reaped": _reap_uid(int(request["uid"]))})
+            uid = request.get("uid")
+            reaped = _reap_uid(int(uid)) if uid is not None else False
+            _kill_children()  # one session at a time: any child left now is the last one's, or an orphan of it
+            reply({"reaped": reaped})
             continue
         if len(fds) != 2:
             for fd in fds:
@@ -98,19 +114,61 @@ def main(argv: list[str]) -> None:
         reply({"pid": pid})
 
 
+def _children() -> list[int]:
+    """Pids whose parent is this process (its sessions, and orphans it adopted as subreaper)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me and fields[0] not in (b"Z", b"X"):
+            found.append(int(entry))
+    return found
+
+
+def _kill_children(rounds: int = 50) -> None:
+    """SIGKILL every child; their own children are then adopted by this subreaper and killed next round."""
+    import time
+
+    for _ in range(rounds):
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+
+
 def _reap_uid(uid: int) -> bool:
     """Kill every process of ``uid`` (student processes that left their process group)."""
     if uid <= 0 or os.geteuid() != 0:
         return False
+    r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(r)
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
             os.kill(-1, signal.SIGKILL)  # everything this uid may signal: its own processes, never this one
         finally:
             os._exit(0)
+    os.close(w)
+    os.read(r, 1)  # EOF once the killer has exited (SIGCHLD is ignored, so there is nothing to wait for)
+    os.close(r)
     return True
 
 

@@ -1,0 +1,120 @@
+"""Attack: get privileges back or leave the sandbox: become root (setuid 0), create a user namespace (where one
+is root again), mount, chroot, ptrace, load a kernel module, change the clock; and report who it runs as
+(uid, capabilities, seccomp mode, hostname, the processes it can see).
+
+Everything is right. Expected: 100; the test reads the report in the output and checks every attempt failed.
+"""
+import math
+import ctypes
+import json
+import os
+import socket
+
+import torch
+from torch import nn
+
+
+def _attempts():
+    libc = ctypes.CDLL(None, use_errno=True)
+    report = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+              "hostname": socket.gethostname(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("CapEff", "CapPrm", "CapBnd", "Seccomp", "NoNewPrivs"):
+                report[key] = value.strip()
+    calls = {
+        "setuid0": lambda: os.setuid(0),
+        "setgid0": lambda: os.setgid(0),
+        "unshare_user": lambda: libc.unshare(0x10000000),
+        "unshare_net": lambda: libc.unshare(0x40000000),
+        "mount_tmpfs": lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None),
+        "chroot": lambda: libc.chroot(b"/tmp"),
+        "ptrace_attach_1": lambda: libc.ptrace(16, 1, None, None),
+        "init_module": lambda: libc.syscall(175, None, 0, b""),
+        "settimeofday": lambda: libc.settimeofday(None, None) if False else libc.syscall(164, None, None),
+        "sethostname": lambda: libc.sethostname(b"pwned", 5),
+        "raise_nproc": lambda: __import__("resource").setrlimit(__import__("resource").RLIMIT_NPROC, (10**6, 10**6)),
+    }
+    for name, call in calls.items():
+        try:
+            result = call()
+            ok = result is None or result == 0
+            report[name] = "succeeded" if ok else f"failed errno {ctypes.get_errno()}"
+        except (OSError, ValueError) as exc:
+            report[name] = f"failed {type(exc).__name__}"
+    return report
+
+
+print("ESCALATE " + json.dumps(_attempts()), flush=True)
+
+
+def _corr(X, K):  # the honest answer, used by every exercise but the attacked ones
+    h, w = K.shape
+    return (X.unfold(0, h, 1).unfold(1, w, 1) * K).sum(dim=(-2, -1))
+
+
+def corr2d(X, K):
+    return _corr(X, K)
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, init, lr=3e-2, num_epochs=10):
+    W = init.detach().clone().requires_grad_(True)
+    losses = []
+    for _ in range(num_epochs):
+        loss = ((_corr(X, W) - Y) ** 2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            W.grad.zero_()
+    return W.detach(), losses
+
+
+def conv2d_strict(X, K):
+    return _corr(X, torch.flip(K, (0, 1)))
+
+
+def corr2d_matmul(X, K):
+    h, w = K.shape
+    out_h, out_w = X.shape[0] - h + 1, X.shape[1] - w + 1
+    patches = X.unfold(0, h, 1).unfold(1, w, 1).reshape(out_h * out_w, h * w)
+    return (patches @ K.reshape(-1)).reshape(out_h, out_w)
+
+
+def kernel_matrix(K, input_shape):
+    h, w = K.shape
+    n_h, n_w = input_shape
+    rows = []
+    for i in range(n_h - h + 1):
+        for j in range(n_w - w + 1):
+            img = torch.zeros(input_shape, dtype=K.dtype)
+            img[i:i + h, j:j + w] = K
+            rows.append(img.reshape(-1))
+    return torch.stack(rows)
+
+
+def second_derivative_kernel():
+    return torch.tensor([[1.0, -2.0, 1.0]])
+
+
+def laplacian_kernel():
+    return torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def derivative_kernel(d):
+    return torch.tensor([[(-1.0) ** (d - i) * math.comb(d, i) for i in range(d + 1)]])
+
+
+def integral_kernel(n):
+    return torch.ones((1, n))

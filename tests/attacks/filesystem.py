@@ -1,0 +1,134 @@
+"""Attack: write outside the scratch space (into the root, /usr, the interpreter's folders, the grader's package,
+the instructor's checkout __ROOT__, and a folder of the test's __HOSTDIR__) and fill the scratch space and a
+single file beyond their limits.
+
+Everything is right. Expected: 100; the test checks that no file appeared outside the sandbox, and reads in
+the output how far the scratch space and a single file could grow.
+"""
+import math
+import json
+import os
+import sys
+
+from grader.sandbox import harness
+
+import torch
+from torch import nn
+
+
+def _attempts():
+    report = {}
+    package = os.path.dirname(os.path.dirname(harness.__file__))  # the grader's own code, visible read-only
+    targets = ["/planted", "/usr/planted", os.path.join(sys.prefix, "planted"),
+               os.path.join(sys.base_prefix, "planted"), os.path.join(package, "planted.py"), "__ROOT__/planted",
+               "__HOSTDIR__/planted", "/etc/planted", "/dev/planted", "/proc/planted"]
+    for path in targets:
+        try:
+            with open(path, "w") as handle:
+                handle.write("planted")
+            report[path] = "written"
+        except OSError as exc:
+            report[path] = type(exc).__name__
+    written = 0
+    chunk = b"\0" * (1 << 20)
+    try:
+        with open("/tmp/one_big_file", "wb") as handle:
+            for _ in range(64):
+                handle.write(chunk)
+                handle.flush()
+                written += len(chunk)
+    except OSError as exc:
+        report["one_file_error"] = type(exc).__name__
+    report["one_file_bytes"] = written
+    os.unlink("/tmp/one_big_file")
+    total = 0
+    try:
+        for i in range(1000):
+            with open(f"/tmp/fill{i}", "wb") as handle:
+                for _ in range(8):
+                    handle.write(chunk)
+                    handle.flush()
+                    total += len(chunk)
+    except OSError as exc:
+        report["scratch_error"] = type(exc).__name__
+    report["scratch_bytes"] = total
+    for i in range(1000):
+        try:
+            os.unlink(f"/tmp/fill{i}")
+        except OSError:
+            break
+    return report
+
+
+print("FILESYSTEM " + json.dumps(_attempts()), flush=True)
+
+
+def _corr(X, K):  # the honest answer, used by every exercise but the attacked ones
+    h, w = K.shape
+    return (X.unfold(0, h, 1).unfold(1, w, 1) * K).sum(dim=(-2, -1))
+
+
+def corr2d(X, K):
+    return _corr(X, K)
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, init, lr=3e-2, num_epochs=10):
+    W = init.detach().clone().requires_grad_(True)
+    losses = []
+    for _ in range(num_epochs):
+        loss = ((_corr(X, W) - Y) ** 2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            W.grad.zero_()
+    return W.detach(), losses
+
+
+def conv2d_strict(X, K):
+    return _corr(X, torch.flip(K, (0, 1)))
+
+
+def corr2d_matmul(X, K):
+    h, w = K.shape
+    out_h, out_w = X.shape[0] - h + 1, X.shape[1] - w + 1
+    patches = X.unfold(0, h, 1).unfold(1, w, 1).reshape(out_h * out_w, h * w)
+    return (patches @ K.reshape(-1)).reshape(out_h, out_w)
+
+
+def kernel_matrix(K, input_shape):
+    h, w = K.shape
+    n_h, n_w = input_shape
+    rows = []
+    for i in range(n_h - h + 1):
+        for j in range(n_w - w + 1):
+            img = torch.zeros(input_shape, dtype=K.dtype)
+            img[i:i + h, j:j + w] = K
+            rows.append(img.reshape(-1))
+    return torch.stack(rows)
+
+
+def second_derivative_kernel():
+    return torch.tensor([[1.0, -2.0, 1.0]])
+
+
+def laplacian_kernel():
+    return torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def derivative_kernel(d):
+    return torch.tensor([[(-1.0) ** (d - i) * math.comb(d, i) for i in range(d + 1)]])
+
+
+def integral_kernel(n):
+    return torch.ones((1, n))

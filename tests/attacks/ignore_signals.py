@@ -1,0 +1,86 @@
+"""Attack: a loop that ignores and blocks every signal it can (SIGTERM, SIGINT, SIGALRM, SIGXCPU, ...), so that a
+grader which asks politely can never stop it.
+
+corr2d never returns. Expected: 100 - corr2d (20, status timeout) = 80, in bounded time.
+"""
+import math
+import signal
+
+import torch
+from torch import nn
+
+
+def _corr(X, K):  # the honest answer, used by every exercise but the attacked ones
+    h, w = K.shape
+    return (X.unfold(0, h, 1).unfold(1, w, 1) * K).sum(dim=(-2, -1))
+
+
+def corr2d(X, K):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal.SIGXCPU,
+                signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    while True:
+        pass
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, init, lr=3e-2, num_epochs=10):
+    W = init.detach().clone().requires_grad_(True)
+    losses = []
+    for _ in range(num_epochs):
+        loss = ((_corr(X, W) - Y) ** 2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+            W.grad.zero_()
+    return W.detach(), losses
+
+
+def conv2d_strict(X, K):
+    return _corr(X, torch.flip(K, (0, 1)))
+
+
+def corr2d_matmul(X, K):
+    h, w = K.shape
+    out_h, out_w = X.shape[0] - h + 1, X.shape[1] - w + 1
+    patches = X.unfold(0, h, 1).unfold(1, w, 1).reshape(out_h * out_w, h * w)
+    return (patches @ K.reshape(-1)).reshape(out_h, out_w)
+
+
+def kernel_matrix(K, input_shape):
+    h, w = K.shape
+    n_h, n_w = input_shape
+    rows = []
+    for i in range(n_h - h + 1):
+        for j in range(n_w - w + 1):
+            img = torch.zeros(input_shape, dtype=K.dtype)
+            img[i:i + h, j:j + w] = K
+            rows.append(img.reshape(-1))
+    return torch.stack(rows)
+
+
+def second_derivative_kernel():
+    return torch.tensor([[1.0, -2.0, 1.0]])
+
+
+def laplacian_kernel():
+    return torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def derivative_kernel(d):
+    return torch.tensor([[(-1.0) ** (d - i) * math.comb(d, i) for i in range(d + 1)]])
+
+
+def integral_kernel(n):
+    return torch.ones((1, n))
