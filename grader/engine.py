@@ -70,9 +70,11 @@ class Grader:
     """Grades submissions of one assignment, reusing one warm template process."""
 
     def __init__(self, assignment: Assignment, *, visibilities: tuple[Visibility, ...] = PUBLIC,
-                 limits: Limits = Limits()):
+                 limits: Limits = Limits(), one_submission: bool = False):
         self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
-        self.zygote = Zygote([assignment.probes_file], disabled_layers=limits.disabled_layers)
+        # A template for one submission skips warming up what only some submissions use (torch.optim).
+        self.zygote = Zygote([assignment.probes_file], disabled_layers=limits.disabled_layers,
+                             warm_everything=not one_submission)
         self.checks: dict[str, list[Check]] = {}
         self.slot: slots.Slot | None = None
 
@@ -260,7 +262,8 @@ def check(path: Path, *, assignment_name: str, course: Path | None = None, limit
           ) -> SubmissionResult:
     """What ``grader check`` does: the public checks on one submission."""
     assignment = find(assignment_name, course)
-    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits)) as grader:
+    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits),
+                one_submission=True) as grader:
         return grader.grade(Job(path, submission.natural_id(path), str(path)))
 
 

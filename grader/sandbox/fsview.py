@@ -104,6 +104,12 @@ def build(*, scratch_bytes: int, uid: int | None, gid: int | None) -> None:
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = _choose_base(view["binds"] + view["files"])
     linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+    # Scratch and /proc first: an interpreter installed under /tmp (a CI checkout, say) is then bound
+    # inside the scratch space instead of being hidden by it.
+    linux.mount("proc", _mkdirs(root, "/proc"), "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    owner = f",uid={uid},gid={gid},mode=0700" if uid is not None else ",mode=1777"
+    linux.mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+                f"size={max(scratch_bytes, 1 << 20)},nr_inodes=16384{owner}")
     for folder in view["binds"]:
         linux.mount(folder, _mkdirs(root, folder), None, linux.MS_BIND | linux.MS_REC)
     for path in view["files"]:
@@ -118,10 +124,6 @@ def build(*, scratch_bytes: int, uid: int | None, gid: int | None) -> None:
     for name, destination in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                               ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(destination, f"{root}/dev/{name}")
-    linux.mount("proc", _mkdirs(root, "/proc"), "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    owner = f",uid={uid},gid={gid},mode=0700" if uid is not None else ",mode=1777"
-    linux.mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                f"size={max(scratch_bytes, 1 << 20)},nr_inodes=16384{owner}")
     user, group = (uid, gid) if uid is not None else (os.getuid(), os.getgid())
     _write(root, "/etc/passwd", f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
                                 f"student:x:{user}:{group}:student:/tmp:/usr/sbin/nologin\n")
@@ -136,14 +138,17 @@ def build(*, scratch_bytes: int, uid: int | None, gid: int | None) -> None:
 
 
 def _make_read_only() -> None:
-    """Remount every mount of the view read-only except /tmp (scratch), /proc and the devices."""
-    writable = ("/tmp", "/proc", "/dev")
+    """Remount every mount of the view read-only except the scratch /tmp itself, /proc and the devices.
+
+    Only /tmp itself: an interpreter bound below it is as read-only as any other.
+    """
+    writable_trees = ("/proc", "/dev")
     with open("/proc/self/mountinfo") as mountinfo:
         entries = [line.split() for line in mountinfo]
     for fields in entries:
         point = fields[4].encode().decode("unicode_escape")
         options = set(fields[5].split(","))
-        if any(_is_under(point, w) for w in writable) or "ro" in options:
+        if point == "/tmp" or any(_is_under(point, w) for w in writable_trees) or "ro" in options:
             continue
         flags = linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV
         for option in options:

@@ -112,8 +112,9 @@ class Zygote:
     """A warm interpreter that forks student processes."""
 
     def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
-                 disabled_layers: tuple[str, ...] = ()):
+                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True):
         self.probe_files = [str(Path(p).resolve()) for p in probe_files]
+        self.warm_everything = warm_everything  # see harness.warm_up
         self.python = python
         self.ready_timeout_s = ready_timeout_s
         self.disabled_layers = confine.check_layer_names(disabled_layers)
@@ -137,7 +138,8 @@ class Zygote:
         )
         self.process = subprocess.Popen(
             [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-             "--disable=" + ",".join(self.disabled_layers), *self.probe_files],
+             "--disable=" + ",".join(self.disabled_layers),
+             "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files],
             pass_fds=[theirs.fileno()],
             env=_clean_env(),
             stdin=subprocess.DEVNULL,

@@ -6,7 +6,8 @@ torch and no secret.  It is started once per grader worker with a clean
 environment, then answers ``fork`` requests on its control socket: each
 request (one SOCK_SEQPACKET message of JSON) carries the session's socket and output pipe as file descriptors.
 
-Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [PROBES_FILE ...]``.
+Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--warm=common|everything]
+[PROBES_FILE ...]`` (see ``harness.warm_up`` for what each warm-up loads).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 from grader.sandbox import linux
 
 
-def _warm_up() -> None:
+def _warm_up(everything: bool) -> None:
     import numpy  # noqa: F401  (students may use it; import it once here)
     import torch
 
@@ -35,7 +36,7 @@ def _warm_up() -> None:
     from grader.sandbox import d2l_shim, harness
 
     d2l_shim.install_if_missing()
-    harness.warm_up()
+    harness.warm_up(everything=everything)
 
 
 def _load_probes(paths: list[str]) -> None:
@@ -53,9 +54,10 @@ def main(argv: list[str]) -> None:
     probes = argv[1:]
     if probes and probes[0].startswith("--disable="):
         confine.disable(probes.pop(0)[len("--disable="):].split(","))
+    warm = probes.pop(0)[len("--warm="):] if probes and probes[0].startswith("--warm=") else "everything"
     # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
     found = confine.probe()
-    _warm_up()
+    _warm_up(everything=warm == "everything")
     _load_probes(probes)
     # Children are reaped automatically; the grader watches them through their sockets.  As a
     # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
