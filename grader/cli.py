@@ -107,7 +107,7 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
         raise SetupProblem(str(exc)) from None
     csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
     summary_report.write(results, out_dir / "summary.html", cat)
-    click.echo(f"graded {len(results)} submission(s); grades in {out_dir / 'grades.csv'}")
+    click.echo(cat.text("terminal.graded", n=len(results), path=out_dir / "grades.csv"))
     click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -113,7 +114,19 @@ class Grader:
             self.slot = None
 
     def grade(self, job: Job) -> SubmissionResult:
+        """Grade one submission; whatever it does, and whatever goes wrong in a check, ends in its result."""
         started = time.monotonic()
+        try:
+            return self._grade(job, started)
+        except SandboxError:
+            raise  # the machine, not this submission: the next one would fail the same way
+        except Exception as exc:  # a bug of ours must cost one submission, not the batch
+            message = f"internal grader error ({type(exc).__name__}: {str(exc)[:300]}); please report it"
+            exercises = [self._not_run(e, Status.ERROR, message) for e in self.assignment.exercises]
+            issue = LoadIssue("grader", "internal_error", message, traceback.format_exc()[-4000:])
+            return self._result(job, exercises, [issue], "", started)
+
+    def _grade(self, job: Job, started: float) -> SubmissionResult:
         sub = submission.load(job.path, id=job.id, source=job.source, preferred_stem=self.assignment.expected_stem)
         issues = [LoadIssue(p.where, p.kind, p.message) for p in sub.problems]
         if sub.plan is None:
@@ -269,10 +282,3 @@ def check(path: Path, *, assignment_name: str, course: Path | None = None, limit
     with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits),
                 one_submission=True) as grader:
         return grader.grade(Job(path, submission.natural_id(path), str(path)))
-
-
-def iter_assignment_names(course: Path | None = None) -> Iterator[str]:
-    from grader.assignment import all_assignments
-
-    for assignment in all_assignments(course):
-        yield assignment.name

@@ -122,6 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "terminal.input": {"en": "input:", "zh": "输入："},
     "terminal.more": {"en": "failing checks not shown here: {n} (grader check --html FILE shows them all)",
                       "zh": "这里没有列出的未通过检查：{n} 项（用 grader check --html FILE 查看全部）"},
+    "terminal.graded": {"en": "graded {n} submission(s); grades in {path}", "zh": "已评分 {n} 份提交；成绩在 {path}"},
     "terminal.summary_written": {"en": "class summary written to {path}", "zh": "全班汇总已写入 {path}"},
     # ---- instructor summary
     "summary.title": {"en": "Class summary: {assignment}", "zh": "全班汇总：{assignment}"},
@@ -198,6 +199,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "zh": "加载文件时你的代码抛出了异常，之后的代码都没有运行。"},
     "load.timeout": {"en": "Loading this part took longer than the time limit, so it was skipped.",
                      "zh": "加载这一部分超过了时间限制，已跳过。"},
+    "load.internal_error": {"en": "The grader itself failed on this submission; your code is not to blame. "
+                                  "Please report it to the course staff.",
+                            "zh": "评分程序本身在这份提交上出错了，不是你的代码的问题。请报告给课程老师。"},
     "load.crashed": {"en": "The process loading your code stopped.", "zh": "加载你的代码的进程意外结束。"},
     "load.no_code": {"en": "The file holds no code.", "zh": "文件里没有代码。"},
     "load.not_utf8": {"en": "The file is not saved as UTF-8 text; save it as UTF-8.",

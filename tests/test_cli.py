@@ -100,7 +100,11 @@ def test_usage_errors_exit_with_status_2_and_say_why(args, words):
 def student_install(tmp_path_factory) -> Path:
     """The package as students get it: the built wheel, installed into a folder of its own."""
     folder = tmp_path_factory.mktemp("student")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    # Built from a copy: an in-tree build leaves build/ behind, and a stale build/ would leak into later wheels.
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                 ".pytest_cache", ".hypothesis"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
                             "-q", "-w", str(folder / "dist")], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     [wheel] = (folder / "dist").glob("grader-*.whl")

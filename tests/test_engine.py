@@ -130,3 +130,21 @@ def test_parallel_batches_give_the_same_results_in_order(assignment):
     assert [r.submission for r in results] == [p.stem for p in paths]
     assert sorted(seen) == sorted(p.stem for p in paths)
     assert [r.score for r in results] == [100, 80, 0, 80]
+
+
+def test_a_bug_in_the_grader_costs_one_submission_not_the_batch(assignment, monkeypatch):
+    calls = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in a policy scan")
+        return []
+
+    monkeypatch.setattr("grader.engine.policy.violations", broken_once)
+    paths = [REFERENCE, CORPUS / "correct_loops.py"]
+    results = grade_batch([Job(p, p.stem, str(p)) for p in paths], assignment=assignment, workers=1)
+    first, second = results
+    assert first.score == 0 and all(e.status is Status.ERROR for e in first.exercises)
+    assert first.load_issues[0].kind == "internal_error" and "a bug in a policy scan" in first.load_issues[0].message
+    assert second.score == 100
