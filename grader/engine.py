@@ -86,9 +86,9 @@ class Grader:
         except (slots.SlotUnavailable, OSError) as exc:
             raise SandboxError(str(exc)) from None
         self.limits = replace(self.limits, slot=self.slot.number)
-        # The template warms up torch in its own process while this one imports the checks.
-        self.zygote.launch()
         try:
+            # The template warms up torch in its own process while this one imports the checks.
+            self.zygote.launch()
             import torch
 
             # Oracles run on tiny tensors: a thread pool costs ~8 ms per op here instead of ~15 us.

@@ -86,3 +86,37 @@ def test_frame_roundtrip_and_timeout():
 
         with pytest.raises(wire.WireTimeout):
             wire.recv_frame(b, deadline=time.monotonic() + 0.05)
+
+
+def test_descriptors_travel_with_their_frame_on_a_stream_socket():
+    """The template's control channel: a stream socket (macOS has no SOCK_SEQPACKET) carrying frames."""
+    import os
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r, w = os.pipe()
+    try:
+        wire.send_frame(ours, {"op": "fork", "n": 1}, [w])
+        wire.send_frame(ours, {"op": "reap"})
+        message, fds = wire.recv_frame_with_fds(theirs, 4)
+        assert message == {"op": "fork", "n": 1} and len(fds) == 1
+        os.write(fds[0], b"through the passed descriptor")
+        os.close(fds[0])
+        assert os.read(r, 100) == b"through the passed descriptor"
+        assert wire.recv_frame_with_fds(theirs, 4) == ({"op": "reap"}, [])
+        ours.close()
+        with pytest.raises(wire.PeerClosed):
+            wire.recv_frame_with_fds(theirs, 4)
+    finally:
+        for fd in (r, w):
+            os.close(fd)
+        theirs.close()
+
+
+def test_without_fork_the_grader_says_to_use_wsl(monkeypatch):
+    import os
+
+    from grader.sandbox.workers import SandboxError, Zygote
+
+    monkeypatch.delattr(os, "fork")
+    with pytest.raises(SandboxError, match="WSL"):
+        Zygote([]).launch()

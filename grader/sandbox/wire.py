@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import select
 import socket
 import struct
@@ -56,9 +57,16 @@ class PeerClosed(Exception):
 # ----------------------------------------------------------------- framing
 
 
-def send_frame(sock: socket.socket, message: dict) -> None:
+def _frame(message: dict) -> bytes:
     payload = json.dumps(message, separators=(",", ":"), allow_nan=True).encode()
-    sock.sendall(struct.pack(">I", len(payload)) + payload)
+    return struct.pack(">I", len(payload)) + payload
+
+
+def send_frame(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
+    """Send one frame; ``fds`` travel with its first byte (SCM_RIGHTS), for a stream socket of AF_UNIX."""
+    data = _frame(message)
+    sent = socket.send_fds(sock, [data], list(fds)) if fds else 0
+    sock.sendall(data[sent:])
 
 
 def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
@@ -79,8 +87,25 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def recv_frame(sock: socket.socket, deadline: float | None = None, max_size: int = MAX_FRAME) -> dict:
-    (length,) = struct.unpack(">I", _recv_exact(sock, 4, deadline))
+def recv_frame_with_fds(sock: socket.socket, max_fds: int, deadline: float | None = None,
+                        max_size: int = MAX_FRAME) -> tuple[dict, list[int]]:
+    """One frame and the descriptors sent with it (the peer sends one frame at a time)."""
+    if deadline is not None and not select.select([sock], [], [], max(deadline - time.monotonic(), 0))[0]:
+        raise WireTimeout()
+    header, fds, _, _ = socket.recv_fds(sock, 4, max_fds)  # the descriptors come with the first byte
+    if not header:
+        raise PeerClosed()
+    try:
+        return recv_frame(sock, deadline, max_size, header), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def recv_frame(sock: socket.socket, deadline: float | None = None, max_size: int = MAX_FRAME,
+               _header: bytes = b"") -> dict:
+    (length,) = struct.unpack(">I", _header + _recv_exact(sock, 4 - len(_header), deadline))
     if length > max_size:
         raise ProtocolError(f"frame of {length} bytes exceeds the {max_size}-byte limit")
     try:

@@ -131,7 +131,11 @@ class Zygote:
 
     def launch(self) -> None:
         """Start the interpreter without waiting: it imports torch while the grader does its own imports."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+            raise SandboxError("grader runs student code in processes forked from a warm template, which needs "
+                               "Linux or macOS; on Windows, run grader inside WSL (Windows Subsystem for Linux)")
+        # A stream socket with wire's frames: SOCK_SEQPACKET would be simpler, but macOS has none.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.sandbox.zygote import main; main(sys.argv[2:])"
@@ -170,14 +174,13 @@ class Zygote:
             raise WeakSandbox(missing, self.layer_errors)
 
     def _receive(self, timeout_s: float) -> dict:
-        ready, _, _ = select.select([self.control], [], [], timeout_s)
-        message = self.control.recv(65536) if ready else b""
-        if not message:
+        try:
+            return wire.recv_frame(self.control, time.monotonic() + timeout_s)
+        except (wire.WireTimeout, wire.PeerClosed, wire.ProtocolError, OSError):
             stderr = ""
             if self.process.poll() is not None and self.process.stderr:
                 stderr = self.process.stderr.read().decode(errors="replace")[-2000:]
             raise SandboxError("the template process is not answering" + (f":\n{stderr}" if stderr else ""))
-        return json.loads(message)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -192,8 +195,7 @@ class Zygote:
             ours, theirs = socket.socketpair()
             out_r, out_w = os.pipe()
             try:
-                socket.send_fds(self.control, [json.dumps({"op": "fork", "confinement": confinement}).encode()],
-                                [theirs.fileno(), out_w])
+                wire.send_frame(self.control, {"op": "fork", "confinement": confinement}, [theirs.fileno(), out_w])
                 reply = self._receive(30.0)
             except (OSError, SandboxError):
                 ours.close()
@@ -220,7 +222,7 @@ class Zygote:
         if not self.alive() or self.control is None:
             return
         try:
-            self.control.send(json.dumps({"op": "reap", "uid": uid}).encode())
+            wire.send_frame(self.control, {"op": "reap", "uid": uid})
             self._receive(10.0)
         except (OSError, SandboxError):
             pass

@@ -4,7 +4,7 @@ It imports torch, the harness and the assignment's probes (all public code),
 and nothing of the reference or the tests, so a forked child inherits a warm
 torch and no secret.  It is started once per grader worker with a clean
 environment, then answers ``fork`` requests on its control socket: each
-request (one SOCK_SEQPACKET message of JSON) carries the session's socket and output pipe as file descriptors.
+request (one frame of ``wire``, JSON) carries the session's socket and output pipe as file descriptors.
 
 Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--warm=common|everything]
 [PROBES_FILE ...]`` (see ``harness.warm_up`` for what each warm-up loads).
@@ -13,13 +13,12 @@ Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--war
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import signal
 import socket
 import sys
 
-from grader.sandbox import linux
+from grader.sandbox import linux, wire
 
 
 def _warm_up(everything: bool) -> None:
@@ -66,7 +65,7 @@ def main(argv: list[str]) -> None:
         linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass
-    reply = lambda message: control.send(json.dumps(message).encode())  # noqa: E731
+    reply = lambda message: wire.send_frame(control, message)  # noqa: E731
     reply({"ready": True, "pid": os.getpid(), "layers": found["layers"], "errors": found["errors"],
            "mode": found["mode"]})
     try:
@@ -80,12 +79,9 @@ def _serve(control: socket.socket, reply) -> None:
 
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, 65536, 4)
-        except (ConnectionError, OSError):
-            return
-        if not message:
-            return  # the grader went away
-        request = json.loads(message)
+            request, fds = wire.recv_frame_with_fds(control, 4)
+        except (wire.PeerClosed, wire.ProtocolError, OSError):
+            return  # the grader went away (or is not the grader)
         if request.get("op") == "reap":
             for fd in fds:
                 os.close(fd)
