@@ -118,7 +118,10 @@ def student_install(tmp_path_factory) -> Path:
 def test_the_wheel_students_install_holds_no_reference_and_no_hidden_tests(student_install):
     [wheel] = (student_install / "dist").glob("grader-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert any(n.startswith("grader_assignments/conv_layer/public.py") for n in names)
+    for needed in ("grader_assignments/conv_layer/public.py", "grader_assignments/conv_layer/messages.py",
+                   "grader_assignments/conv_layer/assignment.toml", "grader/reports/templates/report.html.j2",
+                   "grader/reports/templates/style.css"):
+        assert needed in names, f"the wheel lacks {needed}"
     assert not [n for n in names if "hidden" in n or n.startswith("reference") or "conv_layer.py" in n.split("/")[-1]
                 and "template" not in n]
     secrets = (ROOT / "reference" / "conv_layer.py").read_text(encoding="utf-8")
@@ -135,10 +138,12 @@ def test_a_student_install_checks_with_public_tests_and_refuses_to_grade(student
     where = subprocess.run([*command[:1], "-c", "import grader; print(grader.__file__)"], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert where.stdout.startswith(str(student_install / "site")), where.stdout
-    check = subprocess.run([*command, "check", str(REFERENCE), "--no-color", "--lang", "en"], cwd=tmp_path, env=env,
+    check = subprocess.run([*command, "check", str(REFERENCE), "--no-color", "--lang", "en", "--html",
+                            str(tmp_path / "report.html")], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=600)
     assert check.returncode == 0, check.stderr
     assert "Score: 100 of 100 points" in check.stdout
+    assert "100" in (tmp_path / "report.html").read_text(encoding="utf-8")
     graded = subprocess.run([*command, "grade", str(REFERENCE), "--out", str(tmp_path / "out")], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=600)
     assert graded.returncode == 3 and "hidden tests" in graded.stderr
