@@ -44,8 +44,9 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
           lang: str | None, color: bool | None) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
     try:
-        result = engine.check(path, assignment_name=assignment, course=course)
-        cat = messages.catalogue(lang, find(assignment, course))
+        spec = find(assignment, course)
+        result = engine.check(path, assignment=spec)
+        cat = messages.catalogue(lang, spec)
     except AssignmentError as exc:
         raise UsageProblem(str(exc)) from None
     except SandboxError as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import policy, submission
-from grader.assignment import Assignment, Exercise, find
+from grader.assignment import Assignment, Exercise
 from grader.checks import Check
 from grader.results import (
     ExerciseResult,
@@ -275,10 +275,8 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def check(path: Path, *, assignment_name: str, course: Path | None = None, limits: Limits = Limits()
-          ) -> SubmissionResult:
+def check(path: Path, *, assignment: Assignment, limits: Limits = Limits()) -> SubmissionResult:
     """What ``grader check`` does: the public checks on one submission."""
-    assignment = find(assignment_name, course)
     with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits),
                 one_submission=True) as grader:
         return grader.grade(Job(path, submission.natural_id(path), str(path)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from attack_kit import ATTACKS, assert_contained, free_slot, output_record, submission
-from conftest import ROOT, grade
+from conftest import grade
 from grader import cli
 from grader.engine import ALL, Grader
 from grader.sandbox import slots

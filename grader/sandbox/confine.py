@@ -17,7 +17,7 @@ code does not run as PID 1, which the kernel treats specially (signals it
 has no handler for are dropped, even a SIGKILL it sends itself; orphans
 become its zombies).
 
-Layers (the keys of ``available_layers`` and of ``SubmissionResult.isolation``):
+Layers (the keys of ``probe()["layers"]`` and of ``SubmissionResult.isolation``):
 
 - ``process``: student code runs in its own process, never in the grader's
 - ``time_limits``: wall clock per call (the grader kills) and CPU time
@@ -132,14 +132,6 @@ def _explain_dependents(found: dict) -> dict:
             if not errors.get(name):
                 errors[name] = f"needs {needed}"
     return found
-
-
-def available_layers() -> dict[str, bool]:
-    return dict(probe()["layers"])
-
-
-def missing_layers() -> list[str]:
-    return [name for name, on in available_layers().items() if not on]
 
 
 def _base_layers() -> dict[str, bool]:
@@ -466,9 +458,3 @@ def _write_quietly(path: str, text: str) -> None:
         _write(path, text)
     except OSError:
         pass
-
-
-def apply(config: dict) -> None:
-    """Resource limits only (the layers before namespaces existed); kept for callers that fork on their own."""
-    if resource is not None:
-        _set_rlimits(config.get("rlimits", {}))
