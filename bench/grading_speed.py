@@ -10,7 +10,9 @@ process each time, as a user runs it):
 - ``grader grade`` on one submission (public and hidden checks), the cost of grading a
   submission when every submission pays its own interpreter;
 - ``grader grade`` over N submissions from the test corpus with 1 and 2 workers, per
-  submission, against that single-submission figure.
+  submission, against that single-submission figure;
+- the same ``check`` and 1-worker batch with the spawn process model (a fresh interpreter per
+  submission, as on Windows and macOS; ``GRADER_PROCESS_MODEL=spawn``), against the fork figures.
 
 Not a test: timings depend on the machine.  Run it from the instructor's checkout.
 """
@@ -18,6 +20,7 @@ Not a test: timings depend on the machine.  Run it from the instructor's checkou
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,11 +41,12 @@ def grader() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
 
 
-def timed(command: list[str], repeat: int) -> list[float]:
+def timed(command: list[str], repeat: int, env: dict[str, str] | None = None) -> list[float]:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={**os.environ, **(env or {})})
         times.append(time.perf_counter() - started)
     return times
 
@@ -73,12 +77,22 @@ def main() -> None:
         rows.append(("grader grade, 1 submission (public + hidden)", single, ""))
         (tmp / "class").mkdir()
         submissions = class_folder(tmp / "class", args.submissions)
+        per_worker = {}
         for jobs in (1, 2):
             total = statistics.median(timed([*grader(), "grade", str(submissions), "--out", str(tmp / f"j{jobs}"),
                                              "--jobs", str(jobs)], args.repeat))
-            per = total / args.submissions
+            per = per_worker[jobs] = total / args.submissions
             rows.append((f"grader grade, {args.submissions} submissions, {jobs} worker(s): per submission", per,
                          f"{per / single:.2f}x one submission alone (total {total:.1f} s)"))
+        spawn = {"GRADER_PROCESS_MODEL": "spawn"}
+        spawned_check = statistics.median(timed([*grader(), "check", str(REFERENCE), "--no-color"], args.repeat, spawn))
+        rows.append(("grader check reference, spawn process model", spawned_check,
+                     f"{spawned_check / check:.2f}x check with fork"))
+        total = statistics.median(timed([*grader(), "grade", str(submissions), "--out", str(tmp / "spawn"),
+                                         "--jobs", "1", "--allow-weak-sandbox"], args.repeat, spawn))
+        per = total / args.submissions
+        rows.append((f"grader grade, {args.submissions} submissions, 1 worker, spawn model: per submission", per,
+                     f"{per / per_worker[1]:.2f}x the same batch with fork (total {total:.1f} s)"))
     width = max(len(r[0]) for r in rows)
     print(f"median of {args.repeat} runs each, Python {sys.version.split()[0]}")
     for label, seconds, note in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -28,6 +29,11 @@ assignment_option = click.option("--assignment", "-a", default=DEFAULT_ASSIGNMEN
 @click.version_option(package_name="grader")
 def main() -> None:
     """Autograder for the Image Convolution chapter of Dive into Deep Learning."""
+    # Reports use ✓, ✗ and Chinese; a console or file in a narrower encoding (Windows' cp1252 when
+    # redirected) shows "?" for them instead of ending the check with a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
 
 
 @main.command()

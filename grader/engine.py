@@ -1,7 +1,7 @@
 """The grading engine: submissions in, ``SubmissionResult`` out.
 
-One ``Grader`` owns a warm template process for one assignment and grades
-submissions one after another, each in its own forked student process.
+One ``Grader`` owns a warm template for one assignment and grades
+submissions one after another, each in its own student process.
 ``grade_batch`` runs several graders in parallel.  Nothing a submission does
 raises out of here: every problem becomes part of its result.
 """
@@ -32,7 +32,7 @@ from grader.results import (
 )
 from grader.runner import run_check
 from grader.sandbox import confine, slots
-from grader.sandbox.workers import Limits, SandboxError, Session, Zygote
+from grader.sandbox.workers import Limits, SandboxError, Session, template_for
 from grader.student import Student
 
 MAX_TIMEOUTS_PER_EXERCISE = 2
@@ -41,15 +41,21 @@ ALL = (Visibility.PUBLIC, Visibility.HIDDEN)
 # Sandbox layers to treat as unavailable, comma-separated: how tests (and a wary instructor) see what
 # ``grader grade`` does on a weaker machine.  Read here, on the grader's side, never by student code.
 DISABLE_LAYERS_ENV = "GRADER_DISABLE_LAYERS"
+# "fork" or "spawn" instead of what the system supports (``Limits.process_model``): how an instructor on
+# Linux sees what a student on Windows or macOS gets, and how the benchmark measures it.
+PROCESS_MODEL_ENV = "GRADER_PROCESS_MODEL"
 
 
-def _with_env_layers_disabled(limits: Limits) -> Limits:
-    """``limits`` plus the layers ``GRADER_DISABLE_LAYERS`` turns off (read by the entry points only)."""
+def _with_env_settings(limits: Limits) -> Limits:
+    """``limits`` plus what ``GRADER_DISABLE_LAYERS`` and ``GRADER_PROCESS_MODEL`` say (read by the entry points only)."""
     try:
         names = confine.check_layer_names(os.environ.get(DISABLE_LAYERS_ENV, "").replace(" ", "").split(","))
     except ValueError as exc:
         raise SandboxError(f"{DISABLE_LAYERS_ENV}: {exc}") from None
-    return replace(limits, disabled_layers=tuple(dict.fromkeys(limits.disabled_layers + names)))
+    model = os.environ.get(PROCESS_MODEL_ENV, "").strip() or limits.process_model
+    if model not in ("auto", "fork", "spawn"):
+        raise SandboxError(f"{PROCESS_MODEL_ENV}: unknown process model {model!r} (known: auto, fork, spawn)")
+    return replace(limits, disabled_layers=tuple(dict.fromkeys(limits.disabled_layers + names)), process_model=model)
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,7 @@ class Grader:
                  limits: Limits = Limits(), one_submission: bool = False):
         self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
         # A template for one submission skips warming up what only some submissions use (torch.optim).
-        self.zygote = Zygote([assignment.probes_file], disabled_layers=limits.disabled_layers,
-                             warm_everything=not one_submission)
+        self.template = template_for(limits, [assignment.probes_file], warm_everything=not one_submission)
         self.checks: dict[str, list[Check]] = {}
         self.slot: slots.Slot | None = None
 
@@ -88,7 +93,7 @@ class Grader:
         self.limits = replace(self.limits, slot=self.slot.number)
         try:
             # The template warms up torch in its own process while this one imports the checks.
-            self.zygote.launch()
+            self.template.launch()
             import torch
 
             # Oracles run on tiny tensors: a thread pool costs ~8 ms per op here instead of ~15 us.
@@ -99,16 +104,16 @@ class Grader:
             torch.autograd.grad((x + b).sum(), [x, b])
             checks = self.assignment.checks(self.visibilities)
             self.checks = {e.name: [c for c in checks if c.exercise == e.name] for e in self.assignment.exercises}
-            self.zygote.wait_ready()
+            self.template.wait_ready()
             if self.limits.strict and self.limits.sandbox:
-                self.zygote.require(confine.LAYERS)  # refuse before any student code runs
+                self.template.require(confine.LAYERS)  # refuse before any student code runs
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.zygote.close()
+        self.template.close()
         if self.slot is not None:
             self.slot.release()
             self.slot = None
@@ -132,15 +137,15 @@ class Grader:
         if sub.plan is None:
             exercises = [self._not_run(e, Status.ERROR, issues[0].message) for e in self.assignment.exercises]
             return self._result(job, exercises, issues, "", started)
-        session = Session(self.zygote, sub.plan, self.limits)
+        session = Session(self.template, sub.plan, self.limits)
         try:
             report = session.start()
             issues += _load_issues(report)
             student = Student(session, report.names)
             exercises = [self._exercise(e, student, sub, issues) for e in self.assignment.exercises]
-            output = session.output_text()
         finally:
             session.close()
+        output = session.output_text()  # complete only once the process is gone (a spawned one's arrives on a thread)
         return self._result(job, exercises, issues, output, started, session.isolation)
 
     def _result(self, job: Job, exercises: list[ExerciseResult], issues: list[LoadIssue], output: str,
@@ -155,7 +160,7 @@ class Grader:
             load_issues=tuple(issues),
             output=output,
             # The layers the student process reported it applied; nothing ran when no session started.
-            isolation=dict(isolation) if isolation else dict(self.zygote.layers),
+            isolation=dict(isolation) if isolation else dict(self.template.layers),
             duration_s=round(time.monotonic() - started, 3),
             visibilities=self.visibilities,
         )
@@ -250,7 +255,7 @@ def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[
                 on_result: Callable[[SubmissionResult], None] = lambda r: None) -> list[SubmissionResult]:
     """Grade ``jobs`` with ``workers`` graders in parallel; results come back in the order of ``jobs``."""
     results: list[SubmissionResult] = []
-    limits = _with_env_layers_disabled(limits)  # here, in the main process: a worker's environment is stale
+    limits = _with_env_settings(limits)  # here, in the main process: a worker's environment is stale
     if workers <= 1 or len(jobs) <= 1:
         with Grader(assignment, visibilities=visibilities, limits=limits) as grader:
             for job in jobs:
@@ -261,8 +266,11 @@ def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[
     if limits.slot is not None:
         limits = replace(limits, slot=None)  # one slot cannot serve several workers at once
     # Grader workers are trusted processes (they never run student code), so their results may be pickled.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["grader.engine"])
+    if hasattr(os, "fork") and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["grader.engine"])
+    else:  # Windows
+        context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
                              initializer=_init_worker, initargs=(assignment, visibilities, limits)) as pool:
         for result in pool.map(_grade_in_worker, jobs):
@@ -277,6 +285,6 @@ def default_workers() -> int:
 
 def check(path: Path, *, assignment: Assignment, limits: Limits = Limits()) -> SubmissionResult:
     """What ``grader check`` does: the public checks on one submission."""
-    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_layers_disabled(limits),
+    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_settings(limits),
                 one_submission=True) as grader:
         return grader.grade(Job(path, submission.natural_id(path), str(path)))

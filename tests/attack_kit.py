@@ -58,7 +58,7 @@ def leftovers(grader, wait_s: float = 5.0) -> list[int]:
 
     Polls for up to ``wait_s``: the kernel kills a pid namespace's processes asynchronously.
     """
-    uid, template = grader.limits.uid, grader.zygote.process.pid
+    uid, template = grader.limits.uid, grader.template.process.pid
     deadline = time.monotonic() + wait_s
     while True:
         table = _processes()
@@ -94,7 +94,7 @@ def assert_contained(grader, result, *, score: float, loses: set[str], secrets: 
     for secret in SECRET_TEXT + secrets:
         assert secret not in text, f"{secret!r} reached the result"
     assert "internal grader error" not in text
-    assert grader.zygote.alive(), "the template process died"
+    assert grader.template.alive(), "the template process died"
     assert leftovers(grader) == [], "processes were left behind"
 
 

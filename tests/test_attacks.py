@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow  # the real sandbox, often its time limits
 def grader(assignment):
     """A grader on a slot of its own: every process of its uid is this module's doing."""
     with Grader(assignment, visibilities=ALL, limits=Limits(slot=free_slot())) as grader:
-        assert grader.zygote.layers == dict.fromkeys(confine.LAYERS, True), grader.zygote.layer_errors
+        assert grader.template.layers == dict.fromkeys(confine.LAYERS, True), grader.template.layer_errors
         yield grader
 
 
@@ -199,10 +199,10 @@ def test_forged_replies_are_refused_not_trusted(grader, tmp_path):
 
 
 def test_killing_the_grader_only_kills_the_student(grader, tmp_path):
-    template, starts = grader.zygote.process.pid, grader.zygote.starts
+    template, starts = grader.template.process.pid, grader.template.starts
     result = grade(grader, submission(tmp_path, "kill_grader.py", GRADER_PID=os.getpid(), ZYGOTE_PID=template))
     assert_contained(grader, result, score=90, loses={"conv2d_strict"})
-    assert (grader.zygote.process.pid, grader.zygote.starts) == (template, starts)
+    assert (grader.template.process.pid, grader.template.starts) == (template, starts)
     assert grade(grader, ATTACKS / "victim.py").score == 100  # the same grader carries on
 
 

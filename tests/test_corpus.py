@@ -12,7 +12,11 @@ ENTRIES = corpus_manifest()
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"] for e in ENTRIES])
 def test_corpus_submission_loses_exactly_what_it_breaks(grader_all, entry):
-    result = grade(grader_all, CORPUS / entry["file"])
+    assert_verdict(grade(grader_all, CORPUS / entry["file"]), entry)
+
+
+def assert_verdict(result, entry: dict) -> None:
+    """``result`` loses exactly the exercises ``entry`` of the manifest breaks, with the mistakes it names."""
     exercises = by_name(result)
     broken = set(entry["breaks"])
     assert broken <= set(exercises), f"manifest names unknown exercises: {broken - set(exercises)}"

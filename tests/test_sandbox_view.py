@@ -45,7 +45,7 @@ def run():
 def test_a_batch_template_leaves_students_nothing_to_import(grader_all):
     """Whatever the template did not load, every student process would load again, at its own cost,
     and through a filesystem view that might not show it."""
-    session = Session(grader_all.zygote, {"kind": "module", "filename": "workload.py", "source": WORKLOAD},
+    session = Session(grader_all.template, {"kind": "module", "filename": "workload.py", "source": WORKLOAD},
                       grader_all.limits)
     try:
         report = session.start()

@@ -119,10 +119,10 @@ def no_namespaces(assignment):
 
 
 def _needs_uid_drop(grader) -> None:
-    if not grader.zygote.layers["uid_drop"]:
+    if not grader.template.layers["uid_drop"]:
         # Here student code is root (without capabilities): a fork bomb is unbounded and kill(-1) reaches every
         # root process of the machine. That is what a weak sandbox means, and why ``grade`` refuses it.
-        pytest.skip(f"no uid drop without namespaces on this machine: {grader.zygote.layer_errors['uid_drop']}")
+        pytest.skip(f"no uid drop without namespaces on this machine: {grader.template.layer_errors['uid_drop']}")
 
 
 def test_without_namespaces_processes_that_outlive_the_session_are_killed(no_namespaces, tmp_path):
@@ -140,11 +140,11 @@ def test_without_namespaces_a_fork_bomb_is_capped_by_uid(no_namespaces, tmp_path
 
 def test_without_namespaces_the_grader_still_cannot_be_killed(no_namespaces, tmp_path):
     _needs_uid_drop(no_namespaces)
-    template = no_namespaces.zygote.process.pid
+    template = no_namespaces.template.process.pid
     result = grade(no_namespaces, submission(tmp_path, "kill_grader.py", GRADER_PID=os.getpid(),
                                              ZYGOTE_PID=template))
     assert_contained(no_namespaces, result, score=90, loses={"conv2d_strict"})
-    assert no_namespaces.zygote.process.pid == template
+    assert no_namespaces.template.process.pid == template
 
 
 def test_without_namespaces_the_student_still_has_no_capabilities(no_namespaces, tmp_path):
@@ -182,6 +182,6 @@ def test_the_template_kills_every_process_of_a_slot_uid(no_namespaces):
     uid = no_namespaces.limits.uid
     strays = [subprocess.Popen(["/bin/sleep", "60"], user=uid, group=uid, extra_groups=[], start_new_session=True)
               for _ in range(3)]
-    no_namespaces.zygote.reap(uid)
+    no_namespaces.template.reap(uid)
     for stray in strays:
         assert stray.wait(10) == -signal.SIGKILL

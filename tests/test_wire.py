@@ -112,11 +112,15 @@ def test_descriptors_travel_with_their_frame_on_a_stream_socket():
         theirs.close()
 
 
-def test_without_fork_the_grader_says_to_use_wsl(monkeypatch):
+def test_without_fork_the_template_is_a_spawner(monkeypatch):
     import os
 
-    from grader.sandbox.workers import SandboxError, Zygote
+    from grader.sandbox.workers import Limits, SandboxError, Spawner, Zygote, template_for
 
     monkeypatch.delattr(os, "fork")
-    with pytest.raises(SandboxError, match="WSL"):
+    assert isinstance(template_for(Limits(), [], warm_everything=False), Spawner)
+    assert isinstance(template_for(Limits(process_model="spawn"), [], warm_everything=False), Spawner)
+    with pytest.raises(SandboxError, match="spawn"):
         Zygote([]).launch()
+    with pytest.raises(SandboxError, match="unknown process model 'thread'"):
+        template_for(Limits(process_model="thread"), [], warm_everything=False)

@@ -312,7 +312,7 @@ def _enter(config: dict, session, output_fd: int) -> dict:
             _mount_fresh_proc()
     _write_quietly("/proc/self/oom_score_adj", "1000")  # under memory pressure, student code goes first
     if resource is not None and (available.get("rlimits") or not sandbox):
-        _set_rlimits(config.get("rlimits", {}))
+        set_rlimits(config.get("rlimits", {}))
         applied["rlimits"] = True
     dropped = False
     if drop_uid:
@@ -424,7 +424,7 @@ def _set_limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
-def _set_rlimits(limits: dict) -> None:
+def set_rlimits(limits: dict) -> None:
     _set_limit(resource.RLIMIT_CORE, 0)
     if "cpu_s" in limits:
         _set_limit(resource.RLIMIT_CPU, int(limits["cpu_s"]))

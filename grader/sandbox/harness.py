@@ -9,6 +9,7 @@ executes what it is asked and describes the outcome as plain data.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import linecache
 import os
 import sys
@@ -160,16 +161,27 @@ def _op_watcher():
 
 
 def warm_up(*, everything: bool = True) -> None:
-    """Pay the one-off costs before forking, so that no student process pays them again.
+    """Pay the one-off costs before any student code runs, so that no student process pays them again.
 
-    Always: the allocator, the dispatcher, the autograd engine (a broadcast in a backward pass loads
-    torch's symbolic shapes and sympy, ~0.3 s) and the wire codec.  With ``everything``, also what an
-    optimizer's first step loads (torch._dynamo, ~1.5 s): worth it for a batch, where every
-    submission that uses torch.optim would pay it again, not for one ``grader check``.  Whatever is
-    not loaded here still loads in the student process when it needs it.
+    Always: torch and numpy, the allocator, the dispatcher, the autograd engine (a broadcast in a
+    backward pass loads torch's symbolic shapes and sympy, ~0.3 s) and the wire codec.  With
+    ``everything``, also what an optimizer's first step loads (torch._dynamo, ~1.5 s): worth it for a
+    batch, where every submission that uses torch.optim would pay it again, not for one
+    ``grader check``.  Whatever is not loaded here still loads in the student process when it needs it.
     """
+    import numpy  # noqa: F401  (students may use it; import it once here)
     import torch
 
+    # A forked child must not inherit an OpenMP pool: with more than one intra-op thread, the first
+    # parallel op after fork deadlocks.  A spawned one gets the same single thread, so that both
+    # process models time student code alike.
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    torch.ones(2, 2).sum().item()  # initialise the allocator and dispatcher once
+
+    from grader.sandbox import d2l_shim
+
+    d2l_shim.install_if_missing()
     with _op_watcher():
         x = torch.ones(3, 3, requires_grad=True)
         b = torch.zeros(1, requires_grad=True)
@@ -181,6 +193,15 @@ def warm_up(*, everything: bool = True) -> None:
         (w * 2).sum().backward()
         optimizer.step()
     wire.decode(wire.encode([x, (1, 2.0), {"a": None}]))
+
+
+def load_probes(paths: list[str]) -> None:
+    """Import the assignment's probe files (public code), which register themselves with ``probe``."""
+    for index, path in enumerate(paths):
+        spec = importlib.util.spec_from_file_location(f"grader_probes_{index}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
 
 
 # -------------------------------------------------------------- answering
@@ -264,7 +285,7 @@ def serve(sock) -> None:
 
 
 def child_main(sock, output_fd: int) -> None:
-    """Entry point of a freshly forked student process (after confinement)."""
+    """Where a student process begins serving, forked or spawned, once confined: output to ``output_fd``."""
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.close(output_fd)

@@ -57,14 +57,15 @@ class PeerClosed(Exception):
 # ----------------------------------------------------------------- framing
 
 
-def _frame(message: dict) -> bytes:
+def frame(message: dict) -> bytes:
+    """One frame's bytes: the 4-byte length, then the JSON."""
     payload = json.dumps(message, separators=(",", ":"), allow_nan=True).encode()
     return struct.pack(">I", len(payload)) + payload
 
 
 def send_frame(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
     """Send one frame; ``fds`` travel with its first byte (SCM_RIGHTS), for a stream socket of AF_UNIX."""
-    data = _frame(message)
+    data = frame(message)
     sent = socket.send_fds(sock, [data], list(fds)) if fds else 0
     sock.sendall(data[sent:])
 
@@ -105,11 +106,22 @@ def recv_frame_with_fds(sock: socket.socket, max_fds: int, deadline: float | Non
 
 def recv_frame(sock: socket.socket, deadline: float | None = None, max_size: int = MAX_FRAME,
                _header: bytes = b"") -> dict:
-    (length,) = struct.unpack(">I", _header + _recv_exact(sock, 4 - len(_header), deadline))
+    length = frame_length(_header + _recv_exact(sock, 4 - len(_header), deadline), max_size)
+    return parse_frame(_recv_exact(sock, length, deadline))
+
+
+def frame_length(header: bytes, max_size: int = MAX_FRAME) -> int:
+    """The payload length a frame's 4-byte header announces, refused above ``max_size``."""
+    (length,) = struct.unpack(">I", header)
     if length > max_size:
         raise ProtocolError(f"frame of {length} bytes exceeds the {max_size}-byte limit")
+    return length
+
+
+def parse_frame(payload: bytes) -> dict:
+    """A frame's payload as a JSON object, or ``ProtocolError``."""
     try:
-        message = json.loads(_recv_exact(sock, length, deadline))
+        message = json.loads(payload)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError; or nested too deeply
         raise ProtocolError(f"frame is not valid JSON: {type(exc).__name__}") from None
     if not isinstance(message, dict):

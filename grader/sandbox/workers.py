@@ -1,30 +1,38 @@
 """The grader's side of the process model: a warm template and per-submission sessions.
 
-A ``Zygote`` is one interpreter, started once, that has imported torch and
-forks a student process on request (a fork costs tens of milliseconds; a new
-interpreter costs over a second).  A ``Session`` is one submission loaded in
-one forked process; when a call times out or the process dies, the session
-kills it and transparently forks a fresh one with the same submission, so a
-crash costs only the call it happened in.
+A template hands out student processes that have already imported torch.
+There are two, with the same methods, chosen by ``template_for``:
+
+- ``Zygote`` (Linux): one interpreter, started once, that forks a student
+  process on request (a fork costs tens of milliseconds; a new interpreter
+  costs over a second) and confines it with every layer the machine offers.
+- ``Spawner`` (Windows, macOS): a fresh interpreter per student process, kept
+  warm as a spare before it is needed (see ``grader.sandbox.spawned``).
+
+A ``Session`` is one submission loaded in one student process; when a call
+times out or the process dies, the session kills it and transparently starts
+a fresh one with the same submission, so a crash costs only the call it
+happened in.
 """
 
 from __future__ import annotations
 
-import errno
-import json
 import os
-import select
-import signal
 import socket
-import struct
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.sandbox import confine, wire
+from grader.sandbox.processes import CallTimedOut, ForkedProcess, ProcessDied, SandboxError, SpawnedProcess
+
+__all__ = ["CallTimedOut", "Limits", "LoadReport", "ProcessDied", "SandboxError", "Session", "Spawner",
+           "WeakSandbox", "Zygote", "template_for"]
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
 
@@ -47,6 +55,9 @@ class Limits:
     strict: bool = False  # every sandbox layer must hold, or no student code runs (``grader grade``)
     # Layers to treat as unavailable, as on a weaker machine (tests of the refusal; see GRADER_DISABLE_LAYERS).
     disabled_layers: tuple[str, ...] = ()
+    # "fork" from a warm template (Linux), "spawn" a warm interpreter per session (Windows, macOS), or
+    # "auto": what this system supports.  "spawn" on Linux is how the tests run the Windows code path.
+    process_model: str = "auto"
 
     @property
     def uid(self) -> int:
@@ -68,34 +79,25 @@ class Limits:
         }
 
 
-class SandboxError(Exception):
-    """The sandbox itself failed (not the student's code)."""
-
-
 class WeakSandbox(SandboxError):
     """Every layer was required (``Limits.strict``) and this machine cannot provide some of them."""
 
     def __init__(self, missing: list[str], reasons: dict[str, str]):
         self.missing, self.reasons = list(missing), dict(reasons)
-        details = "; ".join(f"{name} ({self.reasons[name]})" if self.reasons.get(name) else name
-                            for name in self.missing)
+        by_reason: dict[str, list[str]] = {}  # one reason often covers several layers: say it once
+        for name in self.missing:
+            by_reason.setdefault(self.reasons.get(name, ""), []).append(name)
+        details = "; ".join(f"{', '.join(names)} ({reason})" if reason else ", ".join(names)
+                            for reason, names in by_reason.items())
         super().__init__(f"this machine cannot provide these sandbox layers: {details}")
 
     def __reduce__(self):  # crosses from a batch worker to the main process
         return (WeakSandbox, (self.missing, self.reasons))
 
 
-class CallTimedOut(Exception):
-    pass
-
-
-class ProcessDied(Exception):
-    pass
-
-
 def _clean_env() -> dict[str, str]:
     # Nothing of the grader's environment (tokens, keys) reaches student code.
-    return {
+    env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
@@ -106,6 +108,30 @@ def _clean_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
     }
+    if sys.platform == "win32":
+        # Without SYSTEMROOT, Windows cannot start Python's random number generator or load DLLs;
+        # PATH is where torch's DLLs are found; TEMP where torch and tempfile write.  None is a secret.
+        env.update({k: os.environ[k] for k in ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "PATH", "TEMP", "TMP")
+                    if k in os.environ})
+    return env
+
+
+def can_fork() -> bool:
+    """Whether student processes can be forked from a warm template here (Linux)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: bool) -> "Zygote | Spawner":
+    """The template of ``limits.process_model`` ("auto": fork where it is possible and safe, else spawn)."""
+    model = limits.process_model
+    if model == "auto":
+        model = "fork" if can_fork() else "spawn"
+    if model == "fork":
+        return Zygote(probe_files, disabled_layers=limits.disabled_layers, warm_everything=warm_everything)
+    if model == "spawn":
+        # One submission needs one process; a batch keeps a spare warming while a submission is graded.
+        return Spawner(probe_files, warm_everything=warm_everything, spare=warm_everything)
+    raise SandboxError(f"unknown process model {model!r} (known: auto, fork, spawn)")
 
 
 class Zygote:
@@ -132,8 +158,7 @@ class Zygote:
     def launch(self) -> None:
         """Start the interpreter without waiting: it imports torch while the grader does its own imports."""
         if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
-            raise SandboxError("grader runs student code in processes forked from a warm template, which needs "
-                               "Linux or macOS; on Windows, run grader inside WSL (Windows Subsystem for Linux)")
+            raise SandboxError("this system cannot fork a warm template: use the spawn process model")
         # A stream socket with wire's frames: SOCK_SEQPACKET would be simpler, but macOS has none.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         bootstrap = (
@@ -185,8 +210,8 @@ class Zygote:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def fork(self, confinement: dict) -> tuple[int, socket.socket, int]:
-        """A new student process: (pid, its session socket, the read end of its output)."""
+    def start_process(self, confinement: dict, on_output) -> ForkedProcess:
+        """A new student process, confined as ``confinement`` says; its output goes to ``on_output``."""
         for attempt in (1, 2):
             if not self.alive():
                 self.close()
@@ -209,8 +234,7 @@ class Zygote:
                 os.close(out_w)
             if "pid" not in reply:
                 raise SandboxError(f"template process refused to fork: {reply}")
-            os.set_blocking(out_r, False)
-            return reply["pid"], ours, out_r
+            return ForkedProcess(reply["pid"], ours, out_r, on_output, self.reap, confinement.get("uid"))
         raise AssertionError("unreachable")
 
     def reap(self, uid: int | None) -> None:
@@ -247,6 +271,81 @@ class Zygote:
         self.close()
 
 
+class Spawner:
+    """Student processes that are interpreters of their own, for systems without a safe ``fork``.
+
+    Each one imports torch before a session needs it: ``launch`` starts one while the grader does
+    its own imports, and with ``spare`` a new one is started whenever one is handed out, so a batch
+    (or a restart after a timeout) rarely waits for an interpreter to start.
+    """
+
+    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
+                 warm_everything: bool = True, spare: bool = True):
+        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
+        self.python, self.ready_timeout_s = python, ready_timeout_s
+        self.warm_everything, self.keep_spare = warm_everything, spare
+        self.layers: dict[str, Any] = {}
+        self.layer_errors: dict[str, str] = {}
+        self.starts = 0  # interpreters started
+        self._spare: SpawnedProcess | None = None
+
+    def launch(self) -> None:
+        if self._spare is not None and self._spare.alive():
+            return
+        bootstrap = (
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "from grader.sandbox.spawned import main; main(sys.argv[2:])"
+        )
+        # Its own empty working folder, removed with it: nothing one submission writes is seen by the next.
+        scratch = tempfile.mkdtemp(prefix="grader-student-")
+        self._spare = SpawnedProcess(
+            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT),
+             "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files],
+            env=dict(_clean_env(), HOME=scratch), scratch=scratch)
+        self.starts += 1
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        self.launch()
+        ready = self._spare.wait_ready(time.monotonic() + self.ready_timeout_s)
+        layers, errors = ready.get("layers"), ready.get("errors")
+        self.layers = {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
+        self.layer_errors = {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+
+    def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
+        """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
+        self.wait_ready()
+        missing = [name for name in layers if not self.layers.get(name)]
+        if missing:
+            raise WeakSandbox(missing, self.layer_errors)
+
+    def alive(self) -> bool:
+        return True  # nothing long-lived to die: every process is started when it is needed
+
+    def start_process(self, confinement: dict, on_output) -> SpawnedProcess:
+        self.wait_ready()
+        process, self._spare = self._spare, None
+        if self.keep_spare:
+            self.launch()  # the next one warms up while this one is graded
+        process.begin(confinement, on_output)
+        return process
+
+    def close(self) -> None:
+        if self._spare is not None:
+            self._spare.kill()
+            self._spare = None
+
+    def __enter__(self) -> "Spawner":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass
 class LoadReport:
     units: list[dict] = field(default_factory=list)  # {"label", "status", "error"?}
@@ -269,27 +368,28 @@ def _load_unit(unit: Any) -> dict:
 class Session:
     """One submission loaded in a student process, restarted on timeout or crash."""
 
-    def __init__(self, zygote: Zygote, plan: dict, limits: Limits = Limits()):
-        self.zygote, self.plan, self.limits = zygote, dict(plan), limits
+    def __init__(self, template: "Zygote | Spawner", plan: dict, limits: Limits = Limits()):
+        self.template, self.plan, self.limits = template, dict(plan), limits
         self.plan.setdefault("skip", [])
-        self.pid: int | None = None
-        self.sock: socket.socket | None = None
-        self.out_fd: int | None = None
+        self.process: ForkedProcess | SpawnedProcess | None = None
         self.output = bytearray()
         self.output_dropped = 0
+        self._output_lock = threading.Lock()  # a spawned process's output arrives on a reader thread
         self.load_report = LoadReport()
         self.restarts = 0
         self._next_id = 0
-        self._pending = b""
         self._progress: int | None = None
-        self._out_eof = False
         self.isolation: dict[str, bool] = {}  # the layers the student process reported applied
         self._confined = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
 
     # -- lifecycle
 
     def start(self) -> LoadReport:
-        """Fork and load the submission.  A unit that hangs is skipped on the next attempt."""
+        """Start a student process and load the submission.  A unit that hangs is skipped on the next attempt."""
         while True:
             self._spawn()
             try:
@@ -306,18 +406,22 @@ class Session:
                 self.load_report.hung.append(hung)
 
     def _spawn(self) -> None:
-        self.pid, self.sock, self.out_fd = self.zygote.fork(self.limits.confinement())
-        self._pending = b""
+        self.process = self.template.start_process(self.limits.confinement(), self._take_output)
         self._progress = None
-        self._out_eof = False
         self._confined = False
-        wire.send_frame(self.sock, {"plan": self.plan})
+        self.process.send({"plan": self.plan})
+
+    def _take_output(self, chunk: bytes) -> None:
+        with self._output_lock:
+            room = max(self.limits.output_bytes - len(self.output), 0)
+            self.output += chunk[:room]
+            self.output_dropped += max(len(chunk) - room, 0)
 
     def _await_load(self) -> LoadReport:
         deadline = time.monotonic() + self.limits.load_timeout_s
         hung_before = list(self.load_report.hung)
         while True:
-            frame = self._read_frame(deadline)
+            frame = self.process.receive(deadline)
             if not self._confined:
                 self._take_confinement(frame)
                 continue
@@ -356,118 +460,45 @@ class Session:
         try:
             self._await_load()
         finally:
-            del self.output[kept:]  # the load's output was already captured once
+            with self._output_lock:
+                del self.output[kept:]  # the load's output was already captured once
 
     def close(self) -> None:
-        if self.sock is not None:
+        """End the student process; its output is complete afterwards."""
+        if self.process is not None:
             try:
-                wire.send_frame(self.sock, {"op": "exit"})
+                self.process.send({"op": "exit"})
             except OSError:
                 pass
         self._kill()
 
     def _kill(self) -> None:
-        if self.pid is not None:
-            for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-                try:
-                    kill()
-                except OSError as exc:
-                    if exc.errno not in (errno.ESRCH, errno.EPERM):
-                        raise
-            self.pid = None
-            if self.isolation.get("namespaces"):
-                self._await_teardown()
-            else:  # no pid namespace: kill whatever left the process group
-                self.zygote.reap(self.limits.uid if self.isolation.get("uid_drop") else None)
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-        if self.out_fd is not None:
-            self._drain()
-            os.close(self.out_fd)
-            self.out_fd = None
-
-    def _await_teardown(self, timeout_s: float = 5.0) -> None:
-        """Wait until every process of the pid namespace is gone: then no copy of our socket and pipe is open."""
-        deadline = time.monotonic() + timeout_s
-        sock_open = self.sock is not None
-        while sock_open or (self.out_fd is not None and not self._out_eof):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            watched = ([self.sock] if sock_open else []) + ([self.out_fd] if not self._out_eof else [])
-            ready, _, _ = select.select(watched, [], [], remaining)
-            if self.out_fd is not None and self.out_fd in ready:
-                self._drain()
-            if sock_open and self.sock in ready:
-                try:
-                    sock_open = bool(self.sock.recv(1 << 20))
-                except OSError:
-                    sock_open = False
+        if self.process is not None:
+            self.process.kill(self.isolation)
+            self.process = None
 
     # -- requests
 
     def request(self, message: dict, timeout_s: float | None = None) -> dict:
         """Send one request and wait for its reply; the process is replaced after a timeout or crash."""
-        if self.sock is None:
+        if self.process is None:
             self.restart()
         self._next_id += 1
         message = dict(message, id=self._next_id)
         deadline = time.monotonic() + (timeout_s or self.limits.call_timeout_s)
         try:
-            wire.send_frame(self.sock, message)
+            self.process.send(message)
             while True:
-                reply = self._read_frame(deadline)
+                reply = self.process.receive(deadline)
                 if reply.get("id") == self._next_id:
                     return reply
         except (CallTimedOut, ProcessDied, wire.ProtocolError, OSError):
             self._kill()
             raise
 
-    def _drain(self) -> None:
-        while not self._out_eof:
-            try:
-                chunk = os.read(self.out_fd, 65536)
-            except OSError:  # BlockingIOError included: nothing more for now
-                return
-            if not chunk:
-                self._out_eof = True  # the student closed its output; stop watching it
-                return
-            room = self.limits.output_bytes - len(self.output)
-            self.output += chunk[: max(room, 0)]
-            self.output_dropped += max(len(chunk) - max(room, 0), 0)
-
-    def _read_frame(self, deadline: float) -> dict:
-        while True:
-            if len(self._pending) >= 4:
-                (length,) = struct.unpack(">I", self._pending[:4])
-                if length > wire.MAX_FRAME:
-                    raise wire.ProtocolError("reply exceeds the size limit")
-                if len(self._pending) >= 4 + length:
-                    payload, self._pending = self._pending[4 : 4 + length], self._pending[4 + length :]
-                    try:
-                        frame = json.loads(payload)
-                    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-                        raise wire.ProtocolError("reply is not JSON (or nested too deeply)") from None
-                    if not isinstance(frame, dict):
-                        raise wire.ProtocolError("reply is not an object")
-                    return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise CallTimedOut()
-            watched = [self.sock] if self._out_eof else [self.sock, self.out_fd]
-            ready, _, _ = select.select(watched, [], [], remaining)
-            if self.out_fd in ready:
-                self._drain()
-            if self.sock in ready:
-                chunk = self.sock.recv(1 << 20)
-                if not chunk:
-                    self._drain()
-                    raise ProcessDied()
-                self._pending += chunk
-
     def output_text(self) -> str:
-        text = self.output.decode("utf-8", errors="replace")
+        with self._output_lock:
+            text = self.output.decode("utf-8", errors="replace")
         if self.output_dropped:
             text += f"\n[... {self.output_dropped} more bytes of output not kept]"
         return text

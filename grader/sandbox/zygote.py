@@ -12,38 +12,12 @@ Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--war
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import socket
 import sys
 
 from grader.sandbox import linux, wire
-
-
-def _warm_up(everything: bool) -> None:
-    import numpy  # noqa: F401  (students may use it; import it once here)
-    import torch
-
-    # A forked child must not inherit an OpenMP pool: with more than one intra-op
-    # thread, the first parallel op after fork deadlocks.
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    torch.ones(2, 2).sum().item()  # initialise the allocator and dispatcher once
-    from torch.utils._python_dispatch import TorchDispatchMode  # noqa: F401
-
-    from grader.sandbox import d2l_shim, harness
-
-    d2l_shim.install_if_missing()
-    harness.warm_up(everything=everything)
-
-
-def _load_probes(paths: list[str]) -> None:
-    for index, path in enumerate(paths):
-        spec = importlib.util.spec_from_file_location(f"grader_probes_{index}", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
 
 
 def main(argv: list[str]) -> None:
@@ -56,8 +30,10 @@ def main(argv: list[str]) -> None:
     warm = probes.pop(0)[len("--warm="):] if probes and probes[0].startswith("--warm=") else "everything"
     # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
     found = confine.probe()
-    _warm_up(everything=warm == "everything")
-    _load_probes(probes)
+    from grader.sandbox import harness
+
+    harness.warm_up(everything=warm == "everything")
+    harness.load_probes(probes)
     # Children are reaped automatically; the grader watches them through their sockets.  As a
     # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

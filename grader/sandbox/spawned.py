@@ -1,0 +1,112 @@
+"""A student process that is an interpreter of its own: the process model without ``fork``.
+
+On Windows there is no ``fork``, and on macOS forking a process that has loaded
+torch (and with it Apple's system frameworks) is unsafe, as CPython's own
+``multiprocessing`` decided when it stopped forking there.  So on those systems
+every session gets a fresh interpreter, started with a clean environment and
+warmed up *before* a session needs it (``workers.Spawner`` keeps one spare):
+
+    python -I -c BOOTSTRAP GRADER_ROOT [--warm=common|everything] [PROBES_FILE ...]
+
+Frames (``wire``) arrive on stdin and leave on stdout; everything the student
+prints goes to stderr, which the grader reads with a cap.  The process
+imports only public code, like the fork template: nothing of the reference or
+the tests ever exists here.
+
+Isolation is what such a machine offers: a separate process, the grader's
+time limits, and on macOS the resource limits.  The other layers need Linux.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from grader.sandbox import wire
+
+WHY_NOT = "they need Linux: grade on Linux, or on Windows inside WSL"
+
+
+class PipeChannel:
+    """The two ends of the frame pipes, with the two socket methods ``wire`` uses."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self._in = os.fdopen(read_fd, "rb", buffering=0)
+        self._out = os.fdopen(write_fd, "wb", buffering=0)
+
+    def recv(self, n: int) -> bytes:
+        return self._in.read(n)
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = self._out.write(view)
+            view = view[written:]
+
+
+def _rlimits_available() -> bool:
+    try:
+        import resource  # noqa: F401
+    except ImportError:  # Windows
+        return False
+    return True
+
+
+def layers() -> dict:
+    """What this process model applies: ``{"layers": {layer: bool}, "errors": {layer: reason}}``."""
+    from grader.sandbox.confine import LAYERS  # its module imports nothing Linux-only at import time
+
+    found = dict.fromkeys(LAYERS, False)
+    found.update(process=True, time_limits=True, rlimits=_rlimits_available())
+    errors = {name: WHY_NOT for name, on in found.items() if not on}
+    if not found["rlimits"]:
+        errors["rlimits"] = "Windows has no resource limits"
+    return {"layers": found, "errors": errors}
+
+
+def _confine(confinement: dict, offered: dict[str, bool]) -> dict[str, bool]:
+    applied = dict(offered)
+    if applied["rlimits"]:
+        from grader.sandbox import confine
+
+        try:
+            confine.set_rlimits(confinement.get("rlimits", {}))
+        except (OSError, ValueError):  # macOS refuses some limits (RLIMIT_AS): then say they are off
+            applied["rlimits"] = False
+    required = [name for name in confinement.get("required", ()) if not applied.get(name)]
+    if required:
+        raise RuntimeError(f"layers not available without Linux: {', '.join(required)}")
+    return applied
+
+
+def main(argv: list[str]) -> None:
+    # First of all, before any import can print: frames keep stdin and stdout to themselves.
+    channel = PipeChannel(os.dup(0), os.dup(1))
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+
+    warm = argv.pop(0)[len("--warm="):] if argv and argv[0].startswith("--warm=") else "everything"
+    from grader.sandbox import harness
+
+    harness.warm_up(everything=warm == "everything")
+    harness.load_probes(argv)
+    offered = layers()
+    wire.send_frame(channel, {"ready": True, "pid": os.getpid(), **offered})
+    try:
+        request = wire.recv_frame(channel)
+    except (wire.PeerClosed, wire.ProtocolError):
+        os._exit(0)  # a spare the grader no longer needs
+    try:
+        applied = _confine(request.get("confinement", {}), offered["layers"])
+    except BaseException as exc:  # noqa: BLE001 - never fall through to student code
+        wire.send_frame(channel, {"confinement_failed": f"{type(exc).__name__}: {exc}"[:1000]})
+        os._exit(71)
+    # Its working folder is its own and removed with it: the place for the student's files.
+    os.environ.update(HOME=os.getcwd(), TMPDIR=os.getcwd(), TEMP=os.getcwd(), TMP=os.getcwd())
+    tempfile.tempdir = None  # computed again from the variables above on its next use
+    wire.send_frame(channel, {"confined": applied})
+    harness.child_main(channel, os.dup(2))
