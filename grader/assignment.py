@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from grader.checks import Check
+from grader.checks import Check, Phrase
 from grader.results import Visibility
 
 PACKAGE = "grader_assignments"
@@ -34,6 +34,12 @@ class Policy:
     forbidden_ops: tuple[str, ...]  # substrings of aten operator names, matched at run time
     forbidden_attributes: tuple[str, ...]  # attribute and imported names, matched in the source
     forbidden_modules: tuple[str, ...]  # modules whose import is forbidden in the exercise's code
+    message_zh: str = ""  # the message in Chinese (``message_zh``, like an exercise's ``title_zh``)
+
+    @property
+    def phrase(self) -> Phrase:
+        """The message by key, for the reports: the catalogue holds ``policy.<name>`` in both languages."""
+        return Phrase(f"policy.{self.name}", self.message)
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
                 tuple(value.get("forbidden_ops", ())),
                 tuple(value.get("forbidden_attributes", ())),
                 tuple(value.get("forbidden_modules", ())),
+                value.get("message_zh", value["message"]),
             )
             for key, value in data.get("policy", {}).items()
         }

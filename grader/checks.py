@@ -29,7 +29,7 @@ class Phrase(str):
         return phrase
 
     def plain(self) -> dict[str, Any]:
-        return {"key": self.key, "args": _plain_args(self.args), "en": str(self)}
+        return {"key": self.key, "args": plain_args(self.args), "en": str(self)}
 
     def __reduce__(self):
         return (_phrase, (self.key, str(self), self.args))
@@ -39,7 +39,8 @@ def _phrase(key: str, english: str, args: dict[str, Any]) -> Phrase:
     return Phrase(key, english, **args)
 
 
-def _plain_args(args: dict[str, Any] | None) -> dict[str, Any]:
+def plain_args(args: dict[str, Any] | None) -> dict[str, Any]:
+    """Message arguments as plain data: phrases become ``{"key", "args", "en"}``, anything else unknown a str."""
     def plain(value: Any) -> Any:
         if isinstance(value, Phrase):
             return value.plain()
@@ -65,7 +66,7 @@ class Mismatch(AssertionError):
                  key: str | None = None, args: dict[str, Any] | None = None, tentative: bool = False):
         super().__init__(message)
         self.message, self.expected, self.got, self.diagnosis = message, expected, got, diagnosis
-        self.message_key, self.message_args = key, _plain_args(args)  # (``args`` is taken by BaseException)
+        self.message_key, self.message_args = key, plain_args(args)  # (``args`` is taken by BaseException)
         # A diagnosis read off the answer alone (its shape, say): the check's own ``diagnose`` may name the cause.
         self.tentative = tentative
 
@@ -81,14 +82,17 @@ class StudentRaised(Exception):
 class Abort(BaseException):
     """Ends a check at once, without shrinking: the outcome does not depend on the input.
 
-    A BaseException so that Hypothesis does not treat it as a failure to shrink.
+    A BaseException so that Hypothesis does not treat it as a failure to shrink.  ``key`` and ``args``
+    name the English ``message`` in the catalogue, as for ``Mismatch``.
     """
 
     outcome = "error"
 
-    def __init__(self, message: str, traceback: str = ""):
+    def __init__(self, message: str, traceback: str = "", *, key: str | None = None,
+                 args: dict[str, Any] | None = None):
         super().__init__(message)
         self.message, self.traceback = message, traceback
+        self.message_key, self.message_args = key, plain_args(args)
         self.inputs: dict | None = None
 
 

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from grader import policy, submission
 from grader.assignment import Assignment, Exercise
-from grader.checks import Check
+from grader.checks import Check, plain_args
+from grader.messages import place
 from grader.results import (
     ExerciseResult,
     LoadIssue,
@@ -126,16 +128,21 @@ class Grader:
         except SandboxError:
             raise  # the machine, not this submission: the next one would fail the same way
         except Exception as exc:  # a bug of ours must cost one submission, not the batch
-            message = f"internal grader error ({type(exc).__name__}: {str(exc)[:300]}); please report it"
-            exercises = [self._not_run(e, Status.ERROR, message) for e in self.assignment.exercises]
-            issue = LoadIssue("grader", "internal_error", message, traceback.format_exc()[-4000:])
+            error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            message = f"internal grader error ({error}); please report it"
+            keyed: dict[str, Any] = {"message_key": "not_run.grader_error", "message_args": {"error": error}}
+            exercises = [self._not_run(e, Status.ERROR, message, **keyed) for e in self.assignment.exercises]
+            issue = LoadIssue("grader", "internal_error", message, traceback.format_exc()[-4000:], **keyed)
             return self._result(job, exercises, [issue], "", started)
 
     def _grade(self, job: Job, started: float) -> SubmissionResult:
         sub = submission.load(job.path, id=job.id, source=job.source, preferred_stem=self.assignment.expected_stem)
-        issues = [LoadIssue(p.where, p.kind, p.message) for p in sub.problems]
+        issues = [LoadIssue(p.where, p.kind, p.message, message_key=p.message_key, message_args=p.message_args)
+                  for p in sub.problems]
         if sub.plan is None:
-            exercises = [self._not_run(e, Status.ERROR, issues[0].message) for e in self.assignment.exercises]
+            first = issues[0]
+            exercises = [self._not_run(e, Status.ERROR, first.message, first.message_key, first.message_args)
+                         for e in self.assignment.exercises]
             return self._result(job, exercises, issues, "", started)
         session = Session(self.template, sub.plan, self.limits)
         try:
@@ -165,11 +172,14 @@ class Grader:
             visibilities=self.visibilities,
         )
 
-    def _not_run(self, exercise: Exercise, status: Status, message: str) -> ExerciseResult:
+    def _not_run(self, exercise: Exercise, status: Status, message: str, message_key: str | None = None,
+                 message_args: dict[str, Any] | None = None) -> ExerciseResult:
+        """Every check of ``exercise`` ends with ``message`` (English; by key for the reports)."""
         outcome = Outcome(status.value) if status.value in Outcome._value2member_map_ else Outcome.ERROR
-        tests = tuple(TestResult(c.title, outcome, c.visibility, message, weight=c.weight)
+        keyed = {"message_key": message_key, "message_args": plain_args(message_args)}
+        tests = tuple(TestResult(c.title, outcome, c.visibility, message, weight=c.weight, **keyed)
                       for c in self.checks[exercise.name])
-        return ExerciseResult(exercise.name, 0.0, exercise.points, status, tests, message)
+        return ExerciseResult(exercise.name, 0.0, exercise.points, status, tests, message, **keyed)
 
     def _exercise(self, exercise: Exercise, student: Student, sub: submission.Submission,
                   issues: list[LoadIssue]) -> ExerciseResult:
@@ -178,15 +188,22 @@ class Grader:
             fatal = [i for i in issues if i.kind in ("exception", "syntax_error", "timeout", "crashed")]
             if fatal:
                 where = fatal[0]
+                detail = where.message.splitlines()[0] if where.message else where.kind
+                # The issue's own sentence when it has one (a timeout); else the student's exception, as raised.
+                keyed_detail = ({"key": where.message_key, "args": where.message_args, "en": detail}
+                                if where.message_key else detail)
                 return self._not_run(exercise, Status.ERROR,
-                                     f"{exercise.name} is not defined: loading stopped at {where.where} "
-                                     f"({where.message.splitlines()[0] if where.message else where.kind})")
-            return self._not_run(exercise, Status.NOT_IMPLEMENTED, f"{exercise.name} is not defined")
+                                     f"{exercise.name} is not defined: loading stopped at {where.where} ({detail})",
+                                     "not_run.load_stopped",
+                                     {"name": exercise.name, "where": place(where.where), "detail": keyed_detail})
+            return self._not_run(exercise, Status.NOT_IMPLEMENTED, f"{exercise.name} is not defined",
+                                 "not_run.not_defined", {"name": exercise.name})
         if exercise.policy is not None:
             used = policy.violations(sub.trees, exercise.name, exercise.policy)
             if used:
                 return self._not_run(exercise, Status.FORBIDDEN,
-                                     f"{exercise.policy.message} (found {', '.join(used[:3])})")
+                                     f"{exercise.policy.message} (found {', '.join(used[:3])})",
+                                     "not_run.forbidden", {"policy": exercise.policy.phrase, "found": used[:3]})
         student.exercise = exercise
         tests = []
         for check in self.checks[exercise.name]:
@@ -194,7 +211,7 @@ class Grader:
                 # Each timeout costs the full time limit; two say enough about this exercise.
                 tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
                                         "not run: earlier checks of this exercise ran past the time limit",
-                                        weight=check.weight))
+                                        weight=check.weight, message_key="not_run.after_timeouts"))
                 continue
             tests.append(run_check(check, student))
         return score_exercise(exercise, tuple(tests), time.monotonic() - started)
@@ -209,8 +226,11 @@ def score_exercise(exercise: Exercise, tests: tuple[TestResult, ...], duration_s
     else:
         score = round(exercise.points * sum(t.weight for t in tests if t.passed) / total, 2)
     status = exercise_status(score, exercise.points, outcomes)
-    message = next((t.message for t in tests if not t.passed), "")
-    return ExerciseResult(exercise.name, score, exercise.points, status, tests, message, round(duration_s, 3))
+    first = next((t for t in tests if not t.passed), None)
+    if first is None:
+        return ExerciseResult(exercise.name, score, exercise.points, status, tests, "", round(duration_s, 3))
+    return ExerciseResult(exercise.name, score, exercise.points, status, tests, first.message, round(duration_s, 3),
+                          first.message_key, first.message_args)
 
 
 def _load_issues(report) -> list[LoadIssue]:
@@ -221,11 +241,15 @@ def _load_issues(report) -> list[LoadIssue]:
             continue
         error = unit.get("error") or {}
         label = str(unit.get("label", "?"))[:40]
+        message = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+        key, args = None, {}  # the student's own exception stays as raised
         if status == "timeout":
             message = f"{label} did not finish within the load time limit and was skipped"
-        else:
-            message = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
-        issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000]))
+            key, args = "problem.load_timeout", {"where": place(label)}
+        elif status == "crashed":
+            key, args = "problem.load_crashed", {"error": str(error.get("type", "Error"))}
+        issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000],
+                                message_key=key, message_args=args))
     return issues
 
 

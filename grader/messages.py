@@ -10,24 +10,32 @@ them in the reader's language from structured fields instead:
 * ``TestResult.diagnosis``: a mistake code, turned into one plain sentence
   and a hint that does not give the answer away.  ``code@exercise`` entries
   refine a code for one exercise.
-* check titles are looked up by their English text (gettext style), exercise
-  titles come from ``assignment.toml`` (``title``/``title_zh``).
+* ``ExerciseResult`` and ``LoadIssue`` carry ``message_key`` + ``message_args``
+  the same way, for the sentences the engine writes itself (an exercise that
+  is not defined, a forbidden operation, a file that does not load); a
+  ``LoadIssue`` without a key holds the text of the student's own exception.
+  ``LoadIssue.where`` is a label ("line 12", "cell 3"), translated by ``place``.
+* check titles are looked up by their English text (gettext style); exercise
+  titles and policy messages come from ``assignment.toml`` (``title``/``title_zh``,
+  ``message``/``message_zh``), a policy's as the message ``policy.<name>``.
 
 The engine-wide sentences live here; each assignment adds its own in
 ``<assignment>/messages.py`` (``MESSAGES``, ``DIAGNOSES``, ``TITLES``), which
-overrides these.  A key missing in a language falls back to English.
+overrides these.  A key missing in a language falls back to English; a
+message whose key the catalogue lacks (or that has none) is shown as written.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.results import Outcome, Status, TestResult
+from grader.results import LoadIssue, Outcome, Status, TestResult
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
@@ -120,10 +128,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "terminal.shape": {"en": "tensor of shape {shape} ({dtype})", "zh": "形状为 {shape} 的张量（{dtype}）"},
     "terminal.html_written": {"en": "report written to {path}", "zh": "报告已写入 {path}"},
     "terminal.input": {"en": "input:", "zh": "输入："},
+    "terminal.load_issue": {"en": "{where}: {sentence}", "zh": "{where}：{sentence}"},
+    "terminal.aside": {"en": " ({text})", "zh": "（{text}）"},  # Chinese brackets need no space before them
     "terminal.more": {"en": "failing checks not shown here: {n} (grader check --html FILE shows them all)",
                       "zh": "这里没有列出的未通过检查：{n} 项（用 grader check --html FILE 查看全部）"},
     "terminal.graded": {"en": "graded {n} submission(s); grades in {path}", "zh": "已评分 {n} 份提交；成绩在 {path}"},
     "terminal.summary_written": {"en": "class summary written to {path}", "zh": "全班汇总已写入 {path}"},
+    # grader grade's line per submission
+    "terminal.progress": {"en": "{submission}: {score}/{max_score} points", "zh": "{submission}：{score}/{max_score} 分"},
+    "terminal.progress_load_issues": {"en": "{submission}: {score}/{max_score} points (problems while loading: {n})",
+                                      "zh": "{submission}：{score}/{max_score} 分（加载时的问题：{n} 个）"},
+    "terminal.progress_grader_error": {
+        "en": "{submission}: {score}/{max_score} points (internal grader error: see its report, and please report it)",
+        "zh": "{submission}：{score}/{max_score} 分（评分程序内部错误：请查看它的报告，并报告这个问题）"},
     # ---- instructor summary
     "summary.title": {"en": "Class summary: {assignment}", "zh": "全班汇总：{assignment}"},
     "summary.submissions": {"en": "Submissions", "zh": "提交数"},
@@ -211,6 +228,61 @@ MESSAGES: dict[str, dict[str, str]] = {
     "load.corrupt_notebook": {"en": "The notebook file is damaged: it is not a valid notebook.",
                               "zh": "笔记本文件已损坏：不是有效的 notebook 文件。"},
     "load.other": {"en": "There was a problem loading your code.", "zh": "加载你的代码时出现问题。"},
+    # ---- the details of a load problem (LoadIssue.message_key): what grader.submission found in the file...
+    "problem.no_code_file": {"en": "the folder holds no .py or .ipynb file", "zh": "文件夹中没有 .py 或 .ipynb 文件"},
+    "problem.several_files": {"en": "the folder holds several code files ({names}); name the one to grade {file}",
+                              "zh": "文件夹中有多个代码文件（{names}）；请把要评分的那个命名为 {file}"},
+    "problem.too_large": {"en": "the file is {size} bytes; submissions are limited to {limit} bytes",
+                          "zh": "文件大小为 {size} 字节；提交的文件不能超过 {limit} 字节"},
+    "problem.unreadable": {"en": "cannot read the file: {error}", "zh": "无法读取文件：{error}"},
+    "problem.binary": {"en": "the file is binary, not Python source", "zh": "这是二进制文件，不是 Python 源代码"},
+    "problem.not_utf8": {"en": "the file is not UTF-8 text (byte {offset} is {byte}); save it as UTF-8",
+                         "zh": "文件不是 UTF-8 文本（位置 {offset} 处的字节是 {byte}）；请另存为 UTF-8"},
+    "problem.empty": {"en": "the file is empty", "zh": "文件是空的"},
+    "problem.syntax_error": {"en": "SyntaxError: {error} ({where})", "zh": "SyntaxError: {error}（{where}）"},
+    "problem.syntax_error_code": {"en": "SyntaxError: {error} ({where})\n    {code}",
+                                  "zh": "SyntaxError: {error}（{where}）\n    {code}"},
+    "problem.unparsable": {"en": "the file cannot be parsed: {error}", "zh": "无法解析这个文件：{error}"},
+    "problem.corrupt_notebook": {"en": "the notebook cannot be read ({error})", "zh": "无法读取这个笔记本文件（{error}）"},
+    "problem.no_code_cells": {"en": "the notebook has no code cells", "zh": "笔记本中没有代码单元格"},
+    # ...and what happened while the student process loaded it
+    "problem.load_timeout": {"en": "{where} did not finish within the load time limit and was skipped",
+                             "zh": "{where}没有在加载时限内完成，超时后已跳过"},
+    "problem.load_crashed": {"en": "{error}: the submission could not be loaded", "zh": "无法加载这份提交（{error}）"},
+    # where a load problem is (LoadIssue.where; see place())
+    "place.line": {"en": "line {n}", "zh": "第 {n} 行"},
+    "place.cell": {"en": "cell {n}", "zh": "第 {n} 个单元格"},
+    "place.file": {"en": "file", "zh": "文件"},
+    "place.grader": {"en": "grader", "zh": "评分程序"},
+    # ---- why an exercise was not run (grader.engine)
+    "not_run.not_defined": {"en": "{name} is not defined", "zh": "{name} 未定义：提交中找不到它。"},
+    "not_run.load_stopped": {"en": "{name} is not defined: loading stopped at {where} ({detail})",
+                             "zh": "{name} 未定义：加载你的代码时在{where}停止了（{detail}）。"},
+    "not_run.forbidden": {"en": "{policy} (found {found})", "zh": "{policy}。你的代码用到了：{found}。"},
+    "not_run.after_timeouts": {"en": "not run: earlier checks of this exercise ran past the time limit",
+                               "zh": "未运行：这个练习前面的检查已经超时。"},
+    "not_run.grader_error": {"en": "internal grader error ({error}); please report it",
+                             "zh": "评分程序出现内部错误（{error}），不是你的代码的问题；请报告给老师"},
+    # what the static policy scan found (grader.policy)
+    "found.attribute": {"en": "{name} (line {line})", "zh": "{name}（第 {line} 行）"},
+    "found.imported": {"en": "{name} (imported from {module}, line {line})",
+                       "zh": "{name}（从 {module} 导入，第 {line} 行）"},
+    "found.import": {"en": "import of {module} (line {line})", "zh": "导入 {module}（第 {line} 行）"},
+    # ---- a call into the student's code that did not give an answer (grader.student)
+    "call.signature": {"en": "{name}({args})", "zh": "{name}({args})"},
+    "call.tensor": {"en": "tensor of shape {shape}", "zh": "形状为 {shape} 的张量"},
+    "call.not_defined": {"en": "{name} is not defined in the submission", "zh": "{name} 未定义：提交中找不到它。"},
+    "call.stub": {"en": "{name} raises NotImplementedError: it is still the stub",
+                  "zh": "{name} 还没有实现：它仍然抛出 NotImplementedError（还是模板里的样子）。"},
+    "call.timeout": {"en": "{what} did not finish within {seconds} s (an endless loop, or far too slow)",
+                     "zh": "{what} 超时：没有在 {seconds} 秒内完成（死循环，或者太慢）。"},
+    "call.died": {"en": "the process running your code ended during {what}: did it call exit() or os._exit(), run "
+                        "out of memory, or crash?",
+                  "zh": "运行 {what} 时，运行你的代码的进程意外结束了：是否调用了 exit() 或 os._exit()、内存不足或崩溃？"},
+    "call.exit": {"en": "{what} called exit() (SystemExit {code})", "zh": "{what} 调用了 exit()（SystemExit {code}）。"},
+    "call.invalid_reply": {"en": "{what} sent back something that is not a valid answer ({error})",
+                           "zh": "{what} 返回的不是有效的结果（{error}）。"},
+    "call.forbidden": {"en": "{policy} ({what} ran {ops})", "zh": "{policy}。你的代码在 {what} 中运行了：{ops}。"},
 }
 
 # code -> {lang: (the mistake in one plain sentence, a hint that does not give the answer away)}
@@ -253,6 +325,23 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("返回的值的个数不对。", "每一步返回恰好一个值。"),
     },
 }
+
+
+_NUMBERED_PLACE = re.compile(r"(line|cell) ([0-9]+)")
+_PLACES = ("file", "grader")
+
+
+def place(label: str) -> dict[str, Any] | str:
+    """A load problem's location label ("line 12", "cell 3", "file") as a phrase; other labels as they are.
+
+    The labels are written by the grader (``grader.submission``, the sandbox's harness), in English.
+    """
+    match = _NUMBERED_PLACE.fullmatch(label)
+    if match:
+        return {"key": f"place.{match.group(1)}", "args": {"n": int(match.group(2))}, "en": label}
+    if label in _PLACES:
+        return {"key": f"place.{label}", "args": {}, "en": label}
+    return label
 
 
 def normalize_lang(value: str | None) -> str | None:
@@ -330,6 +419,21 @@ class Catalogue:
             return ", ".join(self.value(v) for v in value)
         return str(value)
 
+    def sentence(self, key: str | None, args: Mapping[str, Any] | None, english: str) -> str:
+        """A result's message in this language: by its key when the catalogue has it, else as written."""
+        if key and self.has(key):
+            return self.text(key, **(args or {}))
+        return english
+
+    def place(self, label: str) -> str:
+        return self.value(place(label))
+
+    def load_issue(self, issue: LoadIssue) -> tuple[str, str]:
+        """A load problem: the sentence for its kind, and its own message (the details)."""
+        key = f"load.{issue.kind}"
+        return (self.text(key if self.has(key) else "load.other"),
+                self.sentence(issue.message_key, issue.message_args, issue.message))
+
     def status(self, status: Status) -> str:
         return self.text(f"status.{status.value}")
 
@@ -400,11 +504,14 @@ def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
     module = assignment_messages(assignment)
     exercise_titles: dict[str, dict[str, str]] = {}
     policies: dict[str, str] = {}
+    policy_messages: dict[str, dict[str, str]] = {}
     for exercise in getattr(assignment, "exercises", ()):
         exercise_titles[exercise.name] = {"en": exercise.title, "zh": exercise.title_zh}
         if exercise.policy is not None:
             policies[exercise.name] = exercise.policy.name
-    messages = _merge(MESSAGES, getattr(module, "MESSAGES", None))
+            policy_messages[exercise.policy.phrase.key] = {"en": exercise.policy.message,
+                                                           "zh": exercise.policy.message_zh}
+    messages = _merge(MESSAGES, policy_messages, getattr(module, "MESSAGES", None))
     if assignment is not None:
         title = getattr(module, "ASSIGNMENT_TITLE", None) or {"en": assignment.title}
         messages.setdefault("assignment.title", title)

@@ -15,6 +15,7 @@ import ast
 from collections.abc import Iterable
 
 from grader.assignment import Policy
+from grader.checks import Phrase
 
 
 def _definitions(trees: Iterable[ast.Module]) -> dict[str, list[ast.AST]]:
@@ -61,12 +62,12 @@ def _resolve(node: ast.Attribute, imports: dict[str, str]) -> str:
     return ".".join([root, *reversed(parts)])
 
 
-def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> list[str]:
-    """What the code reachable from ``exercise`` uses that ``policy`` forbids (empty when clean)."""
+def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> list[Phrase]:
+    """What the code reachable from ``exercise`` uses that ``policy`` forbids (empty when clean), as phrases."""
     trees = list(trees)
     definitions, imports = _definitions(trees), _imports(trees)
     forbidden_attrs = set(policy.forbidden_attributes)
-    found: list[str] = []
+    found: list[Phrase] = []
     seen: set[str] = set()
     pending = [exercise]
     while pending:
@@ -79,11 +80,14 @@ def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> li
                 if isinstance(node, ast.Attribute):
                     dotted = _resolve(node, imports)
                     if node.attr in forbidden_attrs or _within(dotted, policy.forbidden_modules):
-                        found.append(f"{dotted or '.' + node.attr} (line {node.lineno})")
+                        name = dotted or "." + node.attr
+                        found.append(Phrase("found.attribute", f"{name} (line {node.lineno})",
+                                            name=name, line=node.lineno))
                 elif isinstance(node, ast.Name):
                     target = imports.get(node.id, "")
                     if target.split(".")[-1] in forbidden_attrs or _within(target, policy.forbidden_modules):
-                        found.append(f"{node.id} (imported from {target}, line {node.lineno})")
+                        found.append(Phrase("found.imported", f"{node.id} (imported from {target}, line {node.lineno})",
+                                            name=node.id, module=target, line=node.lineno))
                     elif node.id in definitions:
                         pending.append(node.id)
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -91,5 +95,6 @@ def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> li
                     for alias in node.names:
                         full = f"{module}.{alias.name}" if module else alias.name
                         if alias.name in forbidden_attrs or _within(full, policy.forbidden_modules):
-                            found.append(f"import of {full} (line {node.lineno})")
-    return sorted(set(found))
+                            found.append(Phrase("found.import", f"import of {full} (line {node.lineno})",
+                                                module=full, line=node.lineno))
+    return sorted(set(found))  # phrases are their English text: equal texts are the same finding

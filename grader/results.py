@@ -82,8 +82,10 @@ class ExerciseResult:
     max_score: float
     status: Status
     tests: tuple[TestResult, ...] = ()
-    message: str = ""
+    message: str = ""  # the first failing test's message, or why the exercise did not run (English)
     duration_s: float = 0.0
+    message_key: str | None = None  # ``message`` by key, as in TestResult
+    message_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,10 @@ class LoadIssue:
 
     where: str  # "cell 3", "line 12", "file"
     kind: str  # "syntax_error", "exception", "timeout", "unreadable", ...
-    message: str
+    message: str  # English, or the text of the student's own exception (then without a key)
     traceback: str = ""
+    message_key: str | None = None  # ``message`` by key, as in TestResult
+    message_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,8 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
     if isinstance(exc, Abort):
         counterexample = Counterexample(plain_inputs) if inputs else None
         return TestResult(check.title, Outcome(exc.outcome), check.visibility, exc.message, counterexample,
-                          traceback=exc.traceback, weight=check.weight)
+                          traceback=exc.traceback, weight=check.weight, message_key=exc.message_key,
+                          message_args=exc.message_args)
     # A bug in the check itself: report it as the grader's, not the student's.
     return TestResult(check.title, Outcome.ERROR, check.visibility,
                       f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it",

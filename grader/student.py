@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.assignment import Exercise
-from grader.checks import CrashSignal, ForbiddenSignal, NotImplementedSignal, StudentRaised, TimeoutSignal
+from grader.checks import CrashSignal, ForbiddenSignal, NotImplementedSignal, Phrase, StudentRaised, TimeoutSignal
 from grader.sandbox import wire
 from grader.sandbox.workers import CallTimedOut, ProcessDied, Session
 
@@ -26,11 +26,13 @@ class Reply:
     ops: Counter = field(default_factory=Counter)
 
 
-def _describe_args(args: tuple) -> str:
+def _describe_call(target: str, args: tuple) -> Phrase:
+    """``corr2d(tensor of shape (3, 3), 2)``: what a message says was called."""
     import torch
 
-    parts = [f"tensor of shape {tuple(a.shape)}" if isinstance(a, torch.Tensor) else repr(a)[:40] for a in args]
-    return ", ".join(parts)
+    parts = [Phrase("call.tensor", f"tensor of shape {tuple(a.shape)}", shape=str(tuple(a.shape)))
+             if isinstance(a, torch.Tensor) else repr(a)[:40] for a in args]
+    return Phrase("call.signature", f"{target}({', '.join(parts)})", name=target, args=parts)
 
 
 class Student:
@@ -49,7 +51,7 @@ class Student:
         request = {"op": "call", "target": target, "args": wire.encode(list(args)), "kwargs": wire.encode(kwargs)}
         if grad_wrt:
             request["grad"] = {"wrt": list(grad_wrt), "output": wire.encode(grad_output)}
-        return self._request(request, f"{target}({_describe_args(args)})", target, timeout_s)
+        return self._request(request, _describe_call(target, args), target, timeout_s)
 
     def probe(self, name: str, target: str, timeout_s: float | None = None, **kwargs: Any) -> Reply:
         request = {"op": "probe", "name": name, "kwargs": wire.encode(kwargs)}
@@ -57,41 +59,52 @@ class Student:
 
     def _request(self, request: dict, what: str, target: str, timeout_s: float | None) -> Reply:
         if target not in self.names:
-            raise NotImplementedSignal(f"{target} is not defined in the submission")
+            raise NotImplementedSignal(f"{target} is not defined in the submission", key="call.not_defined",
+                                       args={"name": target})
         timeout_s = timeout_s or (self.exercise.timeout_s if self.exercise else None)
         try:
             reply = self.session.request(request, timeout_s)
         except CallTimedOut:
             if self.exercise is not None:
                 self.timeouts[self.exercise.name] += 1
-            raise TimeoutSignal(f"{what} did not finish within {timeout_s or self.session.limits.call_timeout_s:g} s "
-                                "(an endless loop, or far too slow)") from None
+            seconds = timeout_s or self.session.limits.call_timeout_s
+            raise TimeoutSignal(f"{what} did not finish within {seconds:g} s (an endless loop, or far too slow)",
+                                key="call.timeout", args={"what": what, "seconds": float(seconds)}) from None
         except ProcessDied:
             raise CrashSignal(f"the process running your code ended during {what}: did it call exit() or "
-                              "os._exit(), run out of memory, or crash?") from None
+                              "os._exit(), run out of memory, or crash?",
+                              key="call.died", args={"what": what}) from None
         except wire.ProtocolError as exc:
-            raise CrashSignal(f"{what} sent back something that is not a valid answer ({exc})") from None
+            raise self._invalid_reply(what, exc) from None
         try:
             return self._decode(reply, what)
         except wire.ProtocolError as exc:
-            raise CrashSignal(f"{what} sent back something that is not a valid answer ({exc})") from None
+            raise self._invalid_reply(what, exc) from None
+
+    @staticmethod
+    def _invalid_reply(what: str, exc: wire.ProtocolError) -> CrashSignal:
+        return CrashSignal(f"{what} sent back something that is not a valid answer ({exc})", key="call.invalid_reply",
+                           args={"what": what, "error": str(exc)})
 
     def _decode(self, reply: dict, what: str) -> Reply:
         ops = reply.get("ops") if isinstance(reply.get("ops"), dict) else {}
         ops = Counter({str(k)[:100]: int(v) for k, v in ops.items() if isinstance(v, int)})
         self._check_policy(ops, what)
+        name = what.split("(")[0]
         if reply.get("missing"):
-            raise NotImplementedSignal(f"{what.split('(')[0]} is not defined in the submission")
+            raise NotImplementedSignal(f"{name} is not defined in the submission", key="call.not_defined",
+                                       args={"name": name})
         if not reply.get("ok"):
             error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
             type_name = str(error.get("type", "Error"))[:100]
             message = str(error.get("message", ""))[:2000]
             traceback = str(error.get("traceback", ""))[:4000]
             if error.get("not_implemented"):
-                raise NotImplementedSignal(f"{what.split('(')[0]} raises NotImplementedError: it is still the stub",
-                                           traceback)
+                raise NotImplementedSignal(f"{name} raises NotImplementedError: it is still the stub", traceback,
+                                           key="call.stub", args={"name": name})
             if type_name == "SystemExit":
-                raise CrashSignal(f"{what} called exit() (SystemExit {message})", traceback)
+                raise CrashSignal(f"{what} called exit() (SystemExit {message})", traceback, key="call.exit",
+                                  args={"what": what, "code": message})
             raise StudentRaised(type_name, message, traceback)
         grads = reply.get("grads")
         cut_off = isinstance(grads, dict) and bool(grads.get("cut_off"))
@@ -106,4 +119,5 @@ class Student:
             return
         used = sorted(op for op in ops if any(re.search(pattern, op) for pattern in policy.forbidden_ops))
         if used:
-            raise ForbiddenSignal(f"{policy.message} ({what} ran {', '.join(used[:3])})")
+            raise ForbiddenSignal(f"{policy.message} ({what} ran {', '.join(used[:3])})", key="call.forbidden",
+                                  args={"policy": policy.phrase, "what": what, "ops": used[:3]})

@@ -11,6 +11,9 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from grader.messages import place
 
 MAX_BYTES = 2 * 1024 * 1024
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -24,8 +27,10 @@ _GRADESCOPE = re.compile(r"^submission_(?P<id>\d+)$")
 @dataclass(frozen=True)
 class Problem:
     kind: str  # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"
-    message: str
+    message: str  # English; ``message_key`` + ``message_args`` name it in the catalogue (grader.messages)
     where: str = "file"
+    message_key: str | None = None
+    message_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,18 +114,20 @@ def expand(paths: list[Path]) -> list[Path]:
     return found
 
 
-def pick_file(folder: Path, preferred_stem: str) -> tuple[Path | None, str]:
+def pick_file(folder: Path, preferred_stem: str) -> tuple[Path | None, Problem | None]:
     """The code file of a submission folder, or None and why not."""
     files = _code_files(folder)
     if len(files) == 1:
-        return files[0], ""
+        return files[0], None
     preferred = [p for p in files if p.stem == preferred_stem]
     if len(preferred) == 1:
-        return preferred[0], ""
+        return preferred[0], None
     if not files:
-        return None, "the folder holds no .py or .ipynb file"
+        return None, Problem("no_code", "the folder holds no .py or .ipynb file", message_key="problem.no_code_file")
     names = ", ".join(str(p.relative_to(folder)) for p in files[:5])
-    return None, f"the folder holds several code files ({names}); name the one to grade {preferred_stem}.py"
+    file = f"{preferred_stem}.py"
+    return None, Problem("no_code", f"the folder holds several code files ({names}); name the one to grade {file}",
+                         message_key="problem.several_files", message_args={"names": names, "file": file})
 
 
 # ------------------------------------------------------------------ reading
@@ -131,22 +138,28 @@ def load(path: Path, *, id: str, source: str, preferred_stem: str) -> Submission
     if path.is_dir():
         file, why = pick_file(path, preferred_stem)
         if file is None:
-            return Submission(id, source, None, problems=(Problem("no_code", why),))
+            return Submission(id, source, None, problems=(why,))
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
             return Submission(id, source, file, problems=(Problem(
-                "too_large", f"the file is {size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes"),))
+                "too_large", f"the file is {size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
+                message_key="problem.too_large", message_args={"size": f"{size:,}", "limit": f"{MAX_BYTES:,}"}),))
         raw = file.read_bytes()
     except OSError as exc:
-        return Submission(id, source, file, problems=(Problem("unreadable", f"cannot read the file: {exc.strerror}"),))
+        return Submission(id, source, file, problems=(Problem(
+            "unreadable", f"cannot read the file: {exc.strerror}",
+            message_key="problem.unreadable", message_args={"error": str(exc.strerror)}),))
     if b"\x00" in raw:
-        return Submission(id, source, file, problems=(Problem("not_utf8", "the file is binary, not Python source"),))
+        return Submission(id, source, file, problems=(Problem(
+            "not_utf8", "the file is binary, not Python source", message_key="problem.binary"),))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        byte = f"0x{raw[exc.start]:02x}"
         return Submission(id, source, file, problems=(Problem(
-            "not_utf8", f"the file is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x}); save it as UTF-8"),))
+            "not_utf8", f"the file is not UTF-8 text (byte {exc.start} is {byte}); save it as UTF-8",
+            message_key="problem.not_utf8", message_args={"offset": exc.start, "byte": byte}),))
     if file.suffix == ".ipynb":
         return _notebook(id, source, file, text)
     return _module(id, source, file, text)
@@ -155,20 +168,25 @@ def load(path: Path, *, id: str, source: str, preferred_stem: str) -> Submission
 def _module(id: str, source: str, file: Path, text: str) -> Submission:
     filename = file.name
     if not text.strip():
-        return Submission(id, source, file, problems=(Problem("no_code", "the file is empty"),))
+        return Submission(id, source, file, problems=(Problem("no_code", "the file is empty",
+                                                              message_key="problem.empty"),))
     try:
         tree = ast.parse(text, filename)
     except SyntaxError as exc:
         return Submission(id, source, file, problems=(_syntax_problem(exc, f"line {exc.lineno}"),))
     except (ValueError, RecursionError, MemoryError) as exc:
-        return Submission(id, source, file, problems=(Problem("syntax_error", f"the file cannot be parsed: {exc}"),))
+        return Submission(id, source, file, problems=(Problem(
+            "syntax_error", f"the file cannot be parsed: {exc}",
+            message_key="problem.unparsable", message_args={"error": str(exc)}),))
     return Submission(id, source, file, plan={"kind": "module", "filename": filename, "source": text}, trees=(tree,))
 
 
 def _syntax_problem(exc: SyntaxError, where: str) -> Problem:
     line = (exc.text or "").rstrip()
     detail = f"\n    {line}" if line else ""
-    return Problem("syntax_error", f"SyntaxError: {exc.msg} ({where}){detail}", where)
+    args = {"error": str(exc.msg), "where": place(where)} | ({"code": line} if line else {})
+    return Problem("syntax_error", f"SyntaxError: {exc.msg} ({where}){detail}", where,
+                   "problem.syntax_error_code" if line else "problem.syntax_error", args)
 
 
 # ----------------------------------------------------------------- notebooks
@@ -206,8 +224,10 @@ def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises many kinds for bad JSON and bad schemas
+        error = f"{type(exc).__name__}: {str(exc)[:200]}"
         return Submission(id, source, file, problems=(Problem(
-            "corrupt_notebook", f"the notebook cannot be read ({type(exc).__name__}: {str(exc)[:200]})"),))
+            "corrupt_notebook", f"the notebook cannot be read ({error})",
+            message_key="problem.corrupt_notebook", message_args={"error": error}),))
     cells, trees = [], []
     for index, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
@@ -223,5 +243,6 @@ def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
             pass  # the harness reports the cell and runs the next ones, as Jupyter would
         cells.append({"label": label, "filename": filename, "source": code})
     if not cells:
-        return Submission(id, source, file, problems=(Problem("no_code", "the notebook has no code cells"),))
+        return Submission(id, source, file, problems=(Problem("no_code", "the notebook has no code cells",
+                                                              message_key="problem.no_code_cells"),))
     return Submission(id, source, file, plan={"kind": "cells", "cells": cells}, trees=tuple(trees))

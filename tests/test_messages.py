@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import ast
+import json
+from html import unescape
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from grader import messages
+from conftest import CORPUS, ROOT, grade
+from grader import cli, messages
+from grader.assignment import all_assignments
+from grader.engine import PUBLIC, Grader, _load_issues
 from grader.messages import catalogue, default_lang, normalize_lang, template_fields
-from grader.results import Outcome, Visibility
+from grader.reports import html_report, json_report, terminal
+from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, Visibility
 from grader.results import TestResult as Result
+from grader.sandbox.workers import Limits, LoadReport
 from grader_assignments.conv_layer import messages as conv_messages
 
-ROOT = Path(__file__).resolve().parents[1]
 CONV = ROOT / "assignments" / "conv_layer"
+TEMPLATE = ROOT / "student_template" / "conv_layer.py"
 
 # The mistakes issue 4 names: each must be reachable from the checks and explained in both languages.
 REQUIRED_DIAGNOSES = ("sign_flipped", "kernel_flipped", "axes_transposed", "off_by_one_shape", "autograd_cut_off",
@@ -160,3 +168,198 @@ def test_the_default_language_comes_from_the_locale_and_falls_back_to_english(en
 
 def test_language_names_are_normalised():
     assert normalize_lang("zh-Hans") == "zh" and normalize_lang("EN_gb") == "en" and normalize_lang("fr") is None
+
+
+def test_every_policy_message_exists_in_both_languages():
+    for assignment in all_assignments(ROOT):
+        policies = {e.policy for e in assignment.exercises if e.policy is not None}
+        for policy in policies:
+            for lang in messages.LANGS:
+                cat = catalogue(lang, assignment)
+                assert cat.has(policy.phrase.key), f"{assignment.name}: no message policy.{policy.name}"
+                assert cat.value(policy.phrase.plain()) != policy.message or lang == "en", (assignment.name, lang)
+
+
+# ------------------------------------------------------- the sentences the grader writes itself, end to end
+
+# (submission, its English sentence, the Chinese one, whether the terminal shows it): the engine's, the student
+# proxy's and the submission reader's own sentences.  The terminal shows load problems and each exercise's first
+# failure, but no details of an exercise that is simply not implemented.
+ENGINE_SENTENCES = [
+    ("only_first_part.py", "learn_kernel is not defined", "learn_kernel 未定义：提交中找不到它。", False),
+    ("raises_at_module_level.py", "learn_kernel is not defined: loading stopped at line 27 (RuntimeError: oops)",
+     "learn_kernel 未定义：加载你的代码时在第 27 行停止了（RuntimeError: oops）。", True),
+    ("forbidden_conv.py", "(found torch.nn.functional.conv2d (line 17))",
+     "请自己实现滑动窗口（可以使用切片、unfold、einsum 和矩阵乘法）。你的代码用到了：torch.nn.functional.conv2d（第 17 行）。",
+     True),
+    ("hidden_builtin_conv.py", "(corr2d(tensor of shape (3, 3), tensor of shape (2, 2)) ran aten::convolution)",
+     "你的代码在 corr2d(形状为 (3, 3) 的张量, 形状为 (2, 2) 的张量) 中运行了：aten::convolution。", True),
+    ("infinite_loop.py", "corr2d(tensor of shape (3, 3), tensor of shape (2, 2)) did not finish within 5 s",
+     "corr2d(形状为 (3, 3) 的张量, 形状为 (2, 2) 的张量) 超时：没有在 5 秒内完成（死循环，或者太慢）。", True),
+    ("infinite_loop.py", "not run: earlier checks of this exercise ran past the time limit",
+     "未运行：这个练习前面的检查已经超时。", False),
+    ("exit_early.py", "the process running your code ended during conv2d_strict(tensor of shape",
+     "运行 conv2d_strict(形状为", True),
+    ("syntax_error.py", "SyntaxError: expected ':' (line 47)", "SyntaxError: expected ':'（第 47 行）", True),
+    ("empty.py", "the file is empty", "文件是空的", True),
+    ("not_utf8.py", "the file is not UTF-8 text (byte 98 is 0xcf); save it as UTF-8",
+     "文件不是 UTF-8 文本（位置 98 处的字节是 0xcf）；请另存为 UTF-8", True),
+    (TEMPLATE, "corr2d raises NotImplementedError: it is still the stub",
+     "corr2d 还没有实现：它仍然抛出 NotImplementedError（还是模板里的样子）。", False),
+]
+
+
+@pytest.fixture(scope="module")
+def engine_results(grader_public):
+    paths = {entry[0] for entry in ENGINE_SENTENCES}
+    return {path: grade(grader_public, path if isinstance(path, Path) else CORPUS / path) for path in paths}
+
+
+def _reports(result, cat) -> tuple[str, str]:
+    return terminal.render(result, cat, color=False), unescape(html_report.render(result, cat))
+
+
+def _assert_chinese(result, zh, en, english: str, chinese: str, in_terminal: bool = True) -> None:
+    """The Chinese reports say ``chinese`` and neither ``english`` nor an English original under a fallback."""
+    text, html = _reports(result, en)
+    assert english in html and (english in text or not in_terminal)  # the sentence is really there
+    text, html = _reports(result, zh)
+    assert chinese in html and english not in html
+    assert (chinese in text or not in_terminal) and english not in text
+    assert zh.text("report.original") not in html  # nothing fell back to "the original message (English)"
+
+
+@pytest.mark.parametrize("path, english, chinese, in_terminal", ENGINE_SENTENCES,
+                         ids=[f"{Path(e[0]).name}-{e[1][:24]}" for e in ENGINE_SENTENCES])
+def test_the_graders_own_sentences_are_translated(engine_results, assignment, path, english, chinese, in_terminal):
+    _assert_chinese(engine_results[path], catalogue("zh", assignment), catalogue("en", assignment), english, chinese,
+                    in_terminal)
+
+
+def test_where_a_load_problem_is_is_translated(engine_results, assignment):
+    text, html = _reports(engine_results["raises_at_module_level.py"], catalogue("zh", assignment))
+    assert "! 第 27 行：加载文件时你的代码抛出了异常" in text and "第 27 行</h3>" in html
+    assert "line 27:" not in text and "line 27</h3>" not in html  # (Python's traceback says "line 27", as it should)
+
+
+def test_the_json_result_carries_the_keys_and_they_render_the_sentence(engine_results, assignment):
+    zh = catalogue("zh", assignment)
+    data = json.loads(json_report.dumps(engine_results["only_first_part.py"]))
+    exercise = next(e for e in data["exercises"] if e["name"] == "learn_kernel")
+    assert exercise["message_key"] == "not_run.not_defined" and exercise["message_args"] == {"name": "learn_kernel"}
+    assert all(t["message_key"] == "not_run.not_defined" for t in exercise["tests"])
+    assert "message_key" not in data["exercises"][0]  # corr2d passed: nothing to say
+    issue = json.loads(json_report.dumps(engine_results["syntax_error.py"]))["load_issues"][0]
+    assert issue["message_key"] == "problem.syntax_error_code"
+    in_chinese = zh.text(issue["message_key"], **issue["message_args"])
+    assert in_chinese.startswith("SyntaxError: expected ':'（第 47 行）\n    def kernel_matrix")
+    raised = json.loads(json_report.dumps(engine_results["raises_at_module_level.py"]))["load_issues"][0]
+    assert "message_key" not in raised and raised["message"] == "RuntimeError: oops"  # the student's own exception
+
+
+def test_an_internal_grader_error_is_reported_in_chinese(grader_public, assignment, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a policy scan")
+
+    monkeypatch.setattr("grader.engine.policy.violations", broken)
+    result = grade(grader_public, CORPUS / "correct_loops.py")
+    zh, en = catalogue("zh", assignment), catalogue("en", assignment)
+    _assert_chinese(result, zh, en, "internal grader error (RuntimeError: a bug in a policy scan); please report it",
+                    "评分程序出现内部错误（RuntimeError: a bug in a policy scan），不是你的代码的问题；请报告给老师")
+    assert "! 评分程序：评分程序本身在这份提交上出错了" in terminal.render(result, zh)
+
+
+def test_a_statement_that_hangs_while_loading_is_reported_in_chinese(assignment, tmp_path):
+    source = (CORPUS / "correct_loops.py").read_text(encoding="utf-8")
+    hangs = tmp_path / "hangs.py"
+    hangs.write_text(source.replace("\ndef learn_kernel", "\nwhile True:\n    pass\n\n\ndef learn_kernel", 1),
+                     encoding="utf-8")
+    line = hangs.read_text(encoding="utf-8").splitlines().index("while True:") + 1
+    with Grader(assignment, visibilities=PUBLIC, limits=Limits(load_timeout_s=2)) as grader:
+        result = grade(grader, hangs)
+    assert [(i.kind, i.where) for i in result.load_issues] == [("timeout", f"line {line}")]
+    zh, en = catalogue("zh", assignment), catalogue("en", assignment)
+    _assert_chinese(result, zh, en, f"line {line} did not finish within the load time limit and was skipped",
+                    f"第 {line} 行没有在加载时限内完成，超时后已跳过")
+    _assert_chinese(result, zh, en, f"learn_kernel is not defined: loading stopped at line {line} (line {line} did",
+                    f"learn_kernel 未定义：加载你的代码时在第 {line} 行停止了（第 {line} 行没有在加载时限内完成，超时后已跳过）。")
+
+
+def test_a_process_that_dies_before_loading_anything_is_reported_in_chinese(assignment):
+    report = LoadReport(units=[{"label": "file", "status": "crashed",
+                                "error": {"type": "ProcessDied", "message": "the submission could not be loaded"}}])
+    issue, = _load_issues(report)
+    assert issue.message == "ProcessDied: the submission could not be loaded"
+    zh, en = catalogue("zh", assignment), catalogue("en", assignment)
+    assert en.load_issue(issue)[1] == issue.message
+    assert zh.load_issue(issue) == ("加载你的代码的进程意外结束。", "无法加载这份提交（ProcessDied）")
+    assert zh.place(issue.where) == "文件"
+
+
+def test_an_exercise_without_checks_says_why_it_lost_its_points(assignment):
+    zh, en = catalogue("zh", assignment), catalogue("en", assignment)
+    english = "internal grader error (KeyError: 'x'); please report it"
+    exercise = ExerciseResult("corr2d", 0.0, 20.0, Status.ERROR, (), english, message_key="not_run.grader_error",
+                              message_args={"error": "KeyError: 'x'"})
+    result = SubmissionResult("conv-layer", "s", "s.py", 0.0, 20.0, (exercise,))
+    _assert_chinese(result, zh, en, english, "评分程序出现内部错误（KeyError: 'x'）")
+
+
+def test_grade_prints_a_line_per_submission_in_the_language_asked(tmp_path):
+    run = CliRunner().invoke(cli.main, ["grade", str(CORPUS / "syntax_error.py"), str(CORPUS / "flipped_kernel.py"),
+                                        "--out", str(tmp_path / "out"), "--lang", "zh", "-j", "1",
+                                        "--course", str(ROOT)])
+    assert run.exit_code == 0, run.output
+    assert "syntax_error：0/100 分（加载时的问题：1 个）" in run.stderr
+    assert "flipped_kernel：80/100 分" in run.stderr and "points" not in run.stderr
+
+
+def _messages_of(result):
+    """Every (key, args, English message) a result holds."""
+    for issue in result.load_issues:
+        yield issue.message_key, issue.message_args, issue.message
+    for exercise in result.exercises:
+        yield exercise.message_key, exercise.message_args, exercise.message
+        for test in exercise.tests:
+            yield test.message_key, test.message_args, test.message
+
+
+def test_the_english_sentence_of_the_graders_own_keys_is_the_message_itself(engine_results, assignment):
+    """So an English report says exactly what result.json's ``message`` says.  (A check's message may have its
+    diagnosis appended, which the reports show on their own: those keys are left out.)"""
+    en = catalogue("en", assignment)
+    keyed = [(key, args, message) for result in engine_results.values() for key, args, message in _messages_of(result)
+             if key and key.split(".")[0] in ("not_run", "call", "problem")]
+    assert {key.split(".")[0] for key, _, _ in keyed} == {"not_run", "call", "problem"}
+    for key, args, message in keyed:
+        assert en.sentence(key, args, message) == message, key
+
+
+def _problem_files(folder: Path) -> dict[str, Path]:
+    """One submission for each problem grader.submission can find."""
+    made = {}
+    for name, content in (("empty", b""), ("binary", b"\x7fELF\x00"), ("not_utf8", b"x = '\xff'\n"),
+                          ("syntax", b"def f(:\n    pass\n"), ("huge", b"#" * 3_000_000),
+                          ("corrupt", b"{not json"), ("no_cells", b'{"nbformat": 4, "nbformat_minor": 5, '
+                                                                 b'"metadata": {}, "cells": []}')):
+        made[name] = folder / (f"{name}.ipynb" if name in ("corrupt", "no_cells") else f"{name}.py")
+        made[name].write_bytes(content)
+    made["unreadable"] = folder / "gone.py"
+    made["unreadable"].symlink_to(folder / "nowhere.py")
+    for name, files in (("no_code_file", ["notes.txt"]), ("several_files", ["a.py", "b.py"])):
+        made[name] = folder / name
+        made[name].mkdir()
+        for file in files:
+            (made[name] / file).write_text("x = 1\n")
+    return made
+
+
+def test_every_problem_reading_a_submission_has_a_sentence_in_both_languages(assignment, tmp_path):
+    from grader.submission import load
+
+    en, zh = catalogue("en", assignment), catalogue("zh", assignment)
+    for name, path in _problem_files(tmp_path).items():
+        problem, = load(path, id=name, source=str(path), preferred_stem="conv_layer").problems
+        assert problem.message_key and zh.has(problem.message_key), name
+        assert en.sentence(problem.message_key, problem.message_args, problem.message) == problem.message, name
+        assert zh.sentence(problem.message_key, problem.message_args, problem.message) != problem.message, name

@@ -1,7 +1,7 @@
 """Every sentence the conv-layer checks produce, in English and Chinese (see ``grader.messages``).
 
 ``MESSAGES`` holds the checks' messages by key (the ``key=`` of each ``Mismatch``), the phrases passed as
-arguments (``what.*``), the policy message and each exercise's description, which follows the chapter's own
+arguments (``what.*``) and each exercise's description, which follows the chapter's own
 wording (《动手学深度学习》“图像卷积”一节).  ``DIAGNOSES`` turns a mistake code into one plain sentence and
 a hint that points at the mistake without giving the answer away.  ``TITLES`` translates check titles.
 
@@ -82,13 +82,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "{kernel} should give f_xx + f_yy = {value} everywhere.",
                         "zh": "用 laplacian_kernel() = {kernel} 与二次函数 f(x, y) 的采样做互相关，"
                               "应当处处得到 f_xx + f_yy = {value}。"},
-    # ---- policy (assignment.toml)
-    "policy.no_builtin_conv": {
-        "en": "This exercise must not use a built-in convolution (torch.nn.functional.conv*, torch.conv*, nn.Conv*, "
-              "scipy.signal): write the sliding window yourself (slicing, unfold, einsum and matrix products are "
-              "allowed).",
-        "zh": "这个练习不允许使用内置的卷积（torch.nn.functional.conv*、torch.conv*、nn.Conv*、scipy.signal）："
-              "请自己实现滑动窗口（可以使用切片、unfold、einsum 和矩阵乘法）。"},
     # ---- what each exercise asks, in the chapter's words
     "exercise.corr2d.description": {
         "en": "In the two-dimensional cross-correlation operation, the convolution window starts at the upper-left "

@@ -71,6 +71,7 @@ class ExerciseView:
     properties: list[PropertyView]
     failures: list[FailureView]
     mistake: str | None  # the diagnosis of its first failure, for the overview
+    message: str = ""  # why it lost its points, when no failed check says it (an exercise without checks)
 
 
 def _loaded(result: SubmissionResult) -> bool:
@@ -140,12 +141,15 @@ def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True)
             weight=number(test.weight), passed=test.passed, symbol=OUTCOME_SYMBOL.get(test.outcome, "✗"),
             outcome=cat.outcome(test.outcome), anchor=anchor))
     description = cat.text(f"exercise.{exercise.name}.description")
+    message = ""
+    if not failures and exercise.status is not Status.PASSED:
+        message = cat.sentence(exercise.message_key, exercise.message_args, exercise.message)
     return ExerciseView(
         name=exercise.name, anchor=f"ex-{exercise.name}", title=cat.exercise_title(exercise.name),
         description="" if description.startswith("exercise.") else description,
         score=number(exercise.score), max_score=number(exercise.max_score), status=exercise.status.value,
         status_text=cat.status(exercise.status), symbol=STATUS_SYMBOL[exercise.status], properties=properties,
-        failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None))
+        failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None), message=message)
 
 
 def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
@@ -155,9 +159,8 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
     output = result.output or ""
     load_issues = []
     for issue in result.load_issues:
-        key = f"load.{issue.kind}"
-        sentence = cat.text(key) if cat.has(key) else cat.text("load.other")
-        load_issues.append({"where": issue.where, "sentence": sentence, "message": issue.message,
+        sentence, detail = cat.load_issue(issue)
+        load_issues.append({"where": cat.place(issue.where), "sentence": sentence, "message": detail,
                             "traceback": issue.traceback[-TRACEBACK_LIMIT:]})
     which = ", ".join(cat.text(f"report.{v.value}") for v in result.visibilities)
     off = isolation.layers_off(result.isolation or {})

@@ -8,7 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from grader.results import SubmissionResult, TestResult
+from grader.results import ExerciseResult, LoadIssue, SubmissionResult, TestResult
 
 SCHEMA_VERSION = 1
 
@@ -24,14 +24,37 @@ def _test(test: TestResult) -> dict[str, Any]:
     }
     if test.diagnosis:
         data["diagnosis"] = test.diagnosis
-    if test.message_key:  # the message by key, for reports in other languages (grader.messages)
-        data["message_key"] = test.message_key
-        data["message_args"] = test.message_args
+    _keyed(data, test)
     if test.counterexample is not None:
         data["counterexample"] = asdict(test.counterexample)
     if test.traceback:
         data["traceback"] = test.traceback
     return data
+
+
+def _keyed(data: dict[str, Any], result: TestResult | ExerciseResult | LoadIssue) -> dict[str, Any]:
+    if result.message_key:  # the message by key, for reports in other languages (grader.messages)
+        data["message_key"] = result.message_key
+        data["message_args"] = result.message_args
+    return data
+
+
+def _exercise(exercise: ExerciseResult) -> dict[str, Any]:
+    data = _keyed({
+        "name": exercise.name,
+        "score": exercise.score,
+        "max_score": exercise.max_score,
+        "status": exercise.status.value,
+        "message": exercise.message,
+        "duration_s": exercise.duration_s,
+    }, exercise)
+    data["tests"] = [_test(t) for t in exercise.tests]
+    return data
+
+
+def _load_issue(issue: LoadIssue) -> dict[str, Any]:
+    return _keyed({"where": issue.where, "kind": issue.kind, "message": issue.message,
+                   "traceback": issue.traceback}, issue)
 
 
 def to_dict(result: SubmissionResult) -> dict[str, Any]:
@@ -43,19 +66,8 @@ def to_dict(result: SubmissionResult) -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "visibility": [v.value for v in result.visibilities],
-        "exercises": [
-            {
-                "name": e.name,
-                "score": e.score,
-                "max_score": e.max_score,
-                "status": e.status.value,
-                "message": e.message,
-                "duration_s": e.duration_s,
-                "tests": [_test(t) for t in e.tests],
-            }
-            for e in result.exercises
-        ],
-        "load_issues": [asdict(i) for i in result.load_issues],
+        "exercises": [_exercise(e) for e in result.exercises],
+        "load_issues": [_load_issue(i) for i in result.load_issues],
         "output": result.output,
         "isolation": result.isolation,
         "duration_s": result.duration_s,

@@ -106,10 +106,10 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     loaded = not result.load_issues
     lines = [style(cat.text("report.title", submission=result.submission), bold=True) + f"  ({result.assignment})"]
     for issue in result.load_issues:
-        key = f"load.{issue.kind}"
-        sentence = cat.text(key) if cat.has(key) else cat.text("load.other")
-        first = issue.message.splitlines()[0] if issue.message else ""
-        lines.append(style(f"  ! {issue.where}: {sentence}", fg="yellow") + (f" ({first})" if first else ""))
+        sentence, detail = cat.load_issue(issue)
+        first = detail.splitlines()[0] if detail else ""
+        lines.append(style("  ! " + cat.text("terminal.load_issue", where=cat.place(issue.where), sentence=sentence),
+                           fg="yellow") + (cat.text("terminal.aside", text=first) if first else ""))
     names = [e.name for e in result.exercises]
     name_cols = max([width(n) for n in names] + [width(cat.text("report.exercise"))])
     points_cols = max([len(f"{e.score:g}/{e.max_score:g}") for e in result.exercises] +
@@ -124,6 +124,10 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
         lines.append(f"  {pad(exercise.name, name_cols)}  {pad(points, points_cols, right=True)}  " +
                      style(status, fg=_STYLE[exercise.status]))
         failures = [t for t in exercise.tests if not t.passed]
+        if not failures and exercise.status not in (Status.PASSED, Status.NOT_IMPLEMENTED) and exercise.message:
+            # no check to carry the reason (an exercise without checks): the exercise's own message says it
+            text = cat.sentence(exercise.message_key, exercise.message_args, exercise.message)
+            lines += ["      " + style(part, fg="red") for part in text.splitlines()]
         if not failures or exercise.status is Status.NOT_IMPLEMENTED:
             continue
         first = failures[0]
