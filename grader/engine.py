@@ -185,7 +185,7 @@ class Grader:
                   issues: list[LoadIssue]) -> ExerciseResult:
         started = time.monotonic()
         if exercise.name not in student.names:
-            fatal = [i for i in issues if i.kind in ("exception", "syntax_error", "timeout", "crashed")]
+            fatal = [i for i in issues if i.kind in ("exception", "syntax_error", "timeout", "died", "crashed")]
             if fatal:
                 where = fatal[0]
                 detail = where.message.splitlines()[0] if where.message else where.kind
@@ -246,6 +246,9 @@ def _load_issues(report) -> list[LoadIssue]:
         if status == "timeout":
             message = f"{label} did not finish within the load time limit and was skipped"
             key, args = "problem.load_timeout", {"where": place(label)}
+        elif status == "died":
+            message = f"{label} ended the process (os._exit, a crash or a signal) and was skipped"
+            key, args = "problem.load_died", {"where": place(label)}
         elif status == "crashed":
             key, args = "problem.load_crashed", {"error": str(error.get("type", "Error"))}
         issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000],

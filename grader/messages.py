@@ -248,6 +248,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ...and what happened while the student process loaded it
     "problem.load_timeout": {"en": "{where} did not finish within the load time limit and was skipped",
                              "zh": "{where}没有在加载时限内完成，超时后已跳过"},
+    "problem.load_died": {"en": "{where} ended the process (os._exit, a crash or a signal) and was skipped",
+                          "zh": "{where}结束了运行它的进程（os._exit、崩溃或信号），已跳过"},
     "problem.load_crashed": {"en": "{error}: the submission could not be loaded", "zh": "无法加载这份提交（{error}）"},
     # where a load problem is (LoadIssue.where; see place())
     "place.line": {"en": "line {n}", "zh": "第 {n} 行"},

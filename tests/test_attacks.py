@@ -74,6 +74,9 @@ def test_exit_at_load_loses_only_what_was_never_defined(grader, tmp_path):
     result = grade(grader, submission(tmp_path, "exit_at_load.py"))
     assert_contained(grader, result, score=95, loses={"integral_kernel"})
     assert by_name(result)["integral_kernel"].status is Status.ERROR
+    # Told as what it was: the statement ended the process (not "did not finish in time").
+    assert [issue.kind for issue in result.load_issues] == ["died"]
+    assert "ended the process" in result.load_issues[0].message
 
 
 # ------------------------------------------------------------------ secrets

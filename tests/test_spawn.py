@@ -160,6 +160,8 @@ def test_attacks_a_process_alone_contains(spawning, tmp_path, name, loses, statu
     assert all(by_name(result)[n].score == 0 for n in loses)
     if status is not None:
         assert {by_name(result)[n].status for n in loses} == {status}
+    if name == "exit_at_load.py":
+        assert [issue.kind for issue in result.load_issues] == ["died"]
     text = result_text(result)
     assert "internal grader error" not in text
     for secret in SECRET_TEXT:

@@ -97,14 +97,14 @@ def _flush() -> None:
 def load(sock, plan: dict, namespace: StudentNamespace) -> set[str]:
     """Execute the plan's units in order, reporting progress after each one."""
     namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
-    skip = set(plan.get("skip", ()))
+    skip, died = set(plan.get("skip", ())), set(plan.get("died", ()))
     stop_module = plan["kind"] == "module"
     filenames: set[str] = set()
     reports = []
     for index, (label, code, filename) in enumerate(_units(plan)):
         filenames.add(filename)
-        if index in skip:  # it hung on an earlier attempt
-            reports.append({"label": label, "status": "timeout"})
+        if index in skip or index in died:  # on an earlier attempt it hung, or it ended the process
+            reports.append({"label": label, "status": "timeout" if index in skip else "died"})
             if stop_module:
                 break  # a module never gets past a statement that does not finish
             continue

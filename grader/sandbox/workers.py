@@ -350,7 +350,6 @@ class Spawner:
 class LoadReport:
     units: list[dict] = field(default_factory=list)  # {"label", "status", "error"?}
     names: dict[str, str] = field(default_factory=dict)
-    hung: list[str] = field(default_factory=list)  # labels of units that ran past the load timeout
 
 
 def _load_unit(unit: Any) -> dict:
@@ -371,6 +370,7 @@ class Session:
     def __init__(self, template: "Zygote | Spawner", plan: dict, limits: Limits = Limits()):
         self.template, self.plan, self.limits = template, dict(plan), limits
         self.plan.setdefault("skip", [])
+        self.plan.setdefault("died", [])
         self.process: ForkedProcess | SpawnedProcess | None = None
         self.output = bytearray()
         self.output_dropped = 0
@@ -389,21 +389,24 @@ class Session:
     # -- lifecycle
 
     def start(self) -> LoadReport:
-        """Start a student process and load the submission.  A unit that hangs is skipped on the next attempt."""
+        """Start a student process and load the submission.
+
+        A unit that hangs (``skip``) or ends the process (``died``: ``os._exit``, a crash, a signal) is
+        skipped on the next attempt, and the load report says which it was.
+        """
         while True:
             self._spawn()
             try:
                 self.load_report = self._await_load()
                 return self.load_report
             except (CallTimedOut, ProcessDied, wire.ProtocolError) as exc:
-                hung = self._progress
+                unit = self._progress
                 self._kill()
-                if hung is None or hung in self.plan["skip"]:
+                if unit is None or unit in self.plan["skip"] or unit in self.plan["died"]:
                     self.load_report = LoadReport(units=[{"label": "file", "status": "crashed", "error": {
                         "type": type(exc).__name__, "message": "the submission could not be loaded", "traceback": ""}}])
                     return self.load_report
-                self.plan["skip"].append(hung)
-                self.load_report.hung.append(hung)
+                self.plan["died" if isinstance(exc, ProcessDied) else "skip"].append(unit)
 
     def _spawn(self) -> None:
         self.process = self.template.start_process(self.limits.confinement(), self._take_output)
@@ -419,7 +422,6 @@ class Session:
 
     def _await_load(self) -> LoadReport:
         deadline = time.monotonic() + self.limits.load_timeout_s
-        hung_before = list(self.load_report.hung)
         while True:
             frame = self.process.receive(deadline)
             if not self._confined:
@@ -437,7 +439,7 @@ class Session:
                     raise wire.ProtocolError("load report is malformed")
                 names = frame.get("names", {})
                 names = {str(k)[:200]: str(v)[:20] for k, v in names.items()} if isinstance(names, dict) else {}
-                return LoadReport(units=[_load_unit(u) for u in units[:10_000]], names=names, hung=hung_before)
+                return LoadReport(units=[_load_unit(u) for u in units[:10_000]], names=names)
             raise wire.ProtocolError("unexpected frame while loading")
 
     def _take_confinement(self, frame: dict) -> None:
