@@ -103,7 +103,7 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
         if isolation.layers_off(result.isolation) and not warned:
             warned.append(True)
             click.echo(cat.text("terminal.warning", text=isolation.summary(result.isolation, cat)), err=True)
-        click.echo(progress_line(result, cat), err=True)
+        click.echo(terminal.progress_line(result, cat), err=True)
 
     try:
         results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
@@ -116,15 +116,6 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     summary_report.write(results, out_dir / "summary.html", cat)
     click.echo(cat.text("terminal.graded", n=len(results), path=out_dir / "grades.csv"))
     click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
-
-
-def progress_line(result, cat: messages.Catalogue) -> str:
-    """``grade``'s line per submission: its score, and whether it needs the instructor's eyes."""
-    kinds = {issue.kind for issue in result.load_issues}
-    key = ("terminal.progress_grader_error" if "internal_error" in kinds else
-           "terminal.progress_load_issues" if kinds else "terminal.progress")
-    return cat.text(key, submission=result.submission, score=f"{result.score:g}", max_score=f"{result.max_score:g}",
-                    n=len(result.load_issues))
 
 
 @main.command("list")

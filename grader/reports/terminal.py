@@ -143,3 +143,12 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     lines.append(style("  " + score, bold=True))
     lines.append("  " + isolation.summary(result.isolation, cat))
     return "\n".join(lines)
+
+
+def progress_line(result: SubmissionResult, cat: Catalogue) -> str:
+    """``grade``'s line per submission: its score, and whether it needs the instructor's eyes."""
+    kinds = {issue.kind for issue in result.load_issues}
+    key = ("terminal.progress_grader_error" if "internal_error" in kinds else
+           "terminal.progress_load_issues" if kinds else "terminal.progress")
+    return cat.text(key, submission=result.submission, score=f"{result.score:g}", max_score=f"{result.max_score:g}",
+                    n=len(result.load_issues))
