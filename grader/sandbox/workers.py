@@ -31,7 +31,7 @@ from typing import Any
 from grader.sandbox import confine, wire
 from grader.sandbox.processes import CallTimedOut, ForkedProcess, ProcessDied, SandboxError, SpawnedProcess
 
-__all__ = ["CallTimedOut", "Limits", "LoadReport", "ProcessDied", "SandboxError", "Session", "Spawner",
+__all__ = ["CallTimedOut", "Limits", "LoadReport", "ProcessDied", "SandboxError", "Session", "Spawner", "Template",
            "WeakSandbox", "Zygote", "template_for"]
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
@@ -121,7 +121,7 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: bool) -> "Zygote | Spawner":
+def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: bool) -> "Template":
     """The template of ``limits.process_model`` ("auto": fork where it is possible and safe, else spawn)."""
     model = limits.process_model
     if model == "auto":
@@ -134,7 +134,32 @@ def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: 
     raise SandboxError(f"unknown process model {model!r} (known: auto, fork, spawn)")
 
 
-class Zygote:
+class Template:
+    """What ``Zygote`` and ``Spawner`` share: the layers this machine offers, and a context manager.
+
+    Subclasses set ``layers`` and ``layer_errors`` in ``wait_ready`` and define ``start``, ``launch``,
+    ``alive``, ``start_process`` and ``close``.
+    """
+
+    layers: dict[str, Any]
+    layer_errors: dict[str, str]
+
+    def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
+        """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
+        self.wait_ready()
+        missing = [name for name in layers if not self.layers.get(name)]
+        if missing:
+            raise WeakSandbox(missing, self.layer_errors)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Zygote(Template):
     """A warm interpreter that forks student processes."""
 
     def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
@@ -190,13 +215,6 @@ class Zygote:
         self.layers = ready.get("layers", {})
         self.layer_errors = {str(k): str(v) for k, v in ready.get("errors", {}).items()}
         self._ready = True
-
-    def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
-        """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
-        self.wait_ready()
-        missing = [name for name in layers if not self.layers.get(name)]
-        if missing:
-            raise WeakSandbox(missing, self.layer_errors)
 
     def _receive(self, timeout_s: float) -> dict:
         try:
@@ -263,15 +281,9 @@ class Zygote:
                 self.process.stderr.close()
             self.process = None
 
-    def __enter__(self) -> "Zygote":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
-class Spawner:
+class Spawner(Template):
     """Student processes that are interpreters of their own, for systems without a safe ``fork``.
 
     Each one imports torch before a session needs it: ``launch`` starts one while the grader does
@@ -315,13 +327,6 @@ class Spawner:
         self.layers = {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
         self.layer_errors = {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
 
-    def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
-        """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
-        self.wait_ready()
-        missing = [name for name in layers if not self.layers.get(name)]
-        if missing:
-            raise WeakSandbox(missing, self.layer_errors)
-
     def alive(self) -> bool:
         return True  # nothing long-lived to die: every process is started when it is needed
 
@@ -338,12 +343,6 @@ class Spawner:
             self._spare.kill()
             self._spare = None
 
-    def __enter__(self) -> "Spawner":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass
@@ -367,7 +366,7 @@ def _load_unit(unit: Any) -> dict:
 class Session:
     """One submission loaded in a student process, restarted on timeout or crash."""
 
-    def __init__(self, template: "Zygote | Spawner", plan: dict, limits: Limits = Limits()):
+    def __init__(self, template: Template, plan: dict, limits: Limits = Limits()):
         self.template, self.plan, self.limits = template, dict(plan), limits
         self.plan.setdefault("skip", [])
         self.plan.setdefault("died", [])
