@@ -254,3 +254,12 @@ def test_the_process_model_can_be_chosen_from_the_environment(monkeypatch, tmp_p
     monkeypatch.setenv("GRADER_PROCESS_MODEL", "thread")
     refused = CliRunner().invoke(main, ["check", str(CORPUS / "correct_unfold.py")])
     assert refused.exit_code == 3 and "unknown process model 'thread'" in refused.output
+
+
+def test_layers_turned_off_by_configuration_stay_off_when_spawning(assignment, tmp_path):
+    limits = Limits(process_model="spawn", disabled_layers=("rlimits",))
+    with Grader(assignment, limits=limits, one_submission=True) as grader:
+        assert grader.template.layers["rlimits"] is False
+        assert "GRADER_DISABLE_LAYERS" in grader.template.layer_errors["rlimits"]
+        result = grade(grader, CORPUS / "correct_unfold.py")
+    assert result.score == 100 and result.isolation["rlimits"] is False

@@ -6,7 +6,7 @@ torch (and with it Apple's system frameworks) is unsafe, as CPython's own
 every session gets a fresh interpreter, started with a clean environment and
 warmed up *before* a session needs it (``workers.Spawner`` keeps one spare):
 
-    python -I -c BOOTSTRAP GRADER_ROOT [--warm=common|everything] [PROBES_FILE ...]
+    python -I -c BOOTSTRAP GRADER_ROOT [--disable=LAYER,...] [--warm=common|everything] [PROBES_FILE ...]
 
 Frames (``wire``) arrive on stdin and leave on stdout; everything the student
 prints goes to stderr, which the grader reads with a cap.  The process
@@ -53,7 +53,7 @@ def _rlimits_available() -> bool:
     return True
 
 
-def layers() -> dict:
+def layers(disabled: tuple[str, ...] = ()) -> dict:
     """What this process model applies: ``{"layers": {layer: bool}, "errors": {layer: reason}}``."""
     from grader.sandbox.confine import LAYERS  # its module imports nothing Linux-only at import time
 
@@ -62,6 +62,10 @@ def layers() -> dict:
     errors = {name: WHY_NOT for name, on in found.items() if not on}
     if not found["rlimits"]:
         errors["rlimits"] = "Windows has no resource limits"
+    for name in disabled:
+        if found.get(name):
+            found[name] = False
+            errors[name] = "turned off by the grader's configuration (GRADER_DISABLE_LAYERS)"
     return {"layers": found, "errors": errors}
 
 
@@ -89,12 +93,13 @@ def main(argv: list[str]) -> None:
     os.close(devnull)
     sys.stdout = sys.stderr
 
+    disabled = tuple(argv.pop(0)[len("--disable="):].split(",")) if argv and argv[0].startswith("--disable=") else ()
     warm = argv.pop(0)[len("--warm="):] if argv and argv[0].startswith("--warm=") else "everything"
     from grader.sandbox import harness
 
     harness.warm_up(everything=warm == "everything")
     harness.load_probes(argv)
-    offered = layers()
+    offered = layers(disabled)
     wire.send_frame(channel, {"ready": True, "pid": os.getpid(), **offered})
     try:
         request = wire.recv_frame(channel)

@@ -130,7 +130,8 @@ def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: 
         return Zygote(probe_files, disabled_layers=limits.disabled_layers, warm_everything=warm_everything)
     if model == "spawn":
         # One submission needs one process; a batch keeps a spare warming while a submission is graded.
-        return Spawner(probe_files, warm_everything=warm_everything, spare=warm_everything)
+        return Spawner(probe_files, disabled_layers=limits.disabled_layers, warm_everything=warm_everything,
+                       spare=warm_everything)
     raise SandboxError(f"unknown process model {model!r} (known: auto, fork, spawn)")
 
 
@@ -292,9 +293,10 @@ class Spawner(Template):
     """
 
     def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
-                 warm_everything: bool = True, spare: bool = True):
+                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True, spare: bool = True):
         self.probe_files = [str(Path(p).resolve()) for p in probe_files]
         self.python, self.ready_timeout_s = python, ready_timeout_s
+        self.disabled_layers = confine.check_layer_names(disabled_layers)
         self.warm_everything, self.keep_spare = warm_everything, spare
         self.layers: dict[str, Any] = {}
         self.layer_errors: dict[str, str] = {}
@@ -302,8 +304,10 @@ class Spawner(Template):
         self._spare: SpawnedProcess | None = None
 
     def launch(self) -> None:
-        if self._spare is not None and self._spare.alive():
-            return
+        if self._spare is not None:
+            if self._spare.alive():
+                return
+            self._spare.kill()  # died while waiting: its folder and pipes go too
         bootstrap = (
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.sandbox.spawned import main; main(sys.argv[2:])"
@@ -311,7 +315,7 @@ class Spawner(Template):
         # Its own empty working folder, removed with it: nothing one submission writes is seen by the next.
         scratch = tempfile.mkdtemp(prefix="grader-student-")
         self._spare = SpawnedProcess(
-            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT),
+            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), "--disable=" + ",".join(self.disabled_layers),
              "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files],
             env=dict(_clean_env(), HOME=scratch), scratch=scratch)
         self.starts += 1
