@@ -263,3 +263,37 @@ def test_layers_turned_off_by_configuration_stay_off_when_spawning(assignment, t
         assert "GRADER_DISABLE_LAYERS" in grader.template.layer_errors["rlimits"]
         result = grade(grader, CORPUS / "correct_unfold.py")
     assert result.score == 100 and result.isolation["rlimits"] is False
+
+
+def test_a_spawned_process_ends_when_its_grader_is_killed(tmp_path):
+    # SIGKILL leaves the grader no chance to clean up; its student process, deep in an endless loop, must
+    # still end (on Windows there is no process group to take it along: only the closed pipe tells it).
+    pid_file = tmp_path / "student.pid"
+    looping = tmp_path / "looping.py"
+    looping.write_text((CORPUS / "infinite_loop.py").read_text(encoding="utf-8")
+                       + f"\nimport os as _os\nopen({str(pid_file)!r}, 'w').write(str(_os.getpid()))\n",
+                       encoding="utf-8")
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from grader import engine
+        from grader.assignment import find
+        from grader.sandbox.workers import Limits
+        engine.check(Path({str(looping)!r}), assignment=find("conv-layer", None),
+                     limits=Limits(process_model="spawn", call_timeout_s=300))
+    """)
+    grader = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        student = int(pid_file.read_text())
+        time.sleep(1.0)  # well inside corr2d's endless loop by now
+        assert alive(student)
+    finally:
+        grader.kill()
+        grader.wait()
+    deadline = time.monotonic() + 10
+    while alive(student) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(student), "the student process outlived its grader"

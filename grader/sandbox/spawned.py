@@ -20,8 +20,10 @@ time limits, and on macOS the resource limits.  The other layers need Linux.
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import tempfile
+import threading
 
 from grader.sandbox import wire
 
@@ -29,14 +31,36 @@ WHY_NOT = "they need Linux: grade on Linux, or on Windows inside WSL"
 
 
 class PipeChannel:
-    """The two ends of the frame pipes, with the two socket methods ``wire`` uses."""
+    """The two ends of the frame pipes, with the two socket methods ``wire`` uses.
+
+    A thread reads the grader's end all the time, not only between calls: when it closes (the
+    grader exited, or was killed), this process ends at once, even in the middle of an endless
+    loop of student code.  A forked process gets the same from its template; this one has no
+    template, and on Windows no process group the grader's end could take with it.
+    """
 
     def __init__(self, read_fd: int, write_fd: int):
-        self._in = os.fdopen(read_fd, "rb", buffering=0)
+        self._read_fd = read_fd
         self._out = os.fdopen(write_fd, "wb", buffering=0)
+        self._chunks: queue.Queue[bytes] = queue.Queue()
+        self._pending = b""
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._read_fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                os._exit(0)  # the grader is gone: nothing may outlive it
+            self._chunks.put(chunk)
 
     def recv(self, n: int) -> bytes:
-        return self._in.read(n)
+        if not self._pending:
+            self._pending = self._chunks.get()
+        data, self._pending = self._pending[:n], self._pending[n:]
+        return data
 
     def sendall(self, data: bytes) -> None:
         view = memoryview(data)
@@ -102,9 +126,9 @@ def main(argv: list[str]) -> None:
     offered = layers(disabled)
     wire.send_frame(channel, {"ready": True, "pid": os.getpid(), **offered})
     try:
-        request = wire.recv_frame(channel)
-    except (wire.PeerClosed, wire.ProtocolError):
-        os._exit(0)  # a spare the grader no longer needs
+        request = wire.recv_frame(channel)  # a spare the grader no longer needs ends in PipeChannel
+    except wire.ProtocolError:
+        os._exit(0)
     try:
         applied = _confine(request.get("confinement", {}), offered["layers"])
     except BaseException as exc:  # noqa: BLE001 - never fall through to student code

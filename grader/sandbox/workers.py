@@ -415,7 +415,10 @@ class Session:
         self.process = self.template.start_process(self.limits.confinement(), self._take_output)
         self._progress = None
         self._confined = False
-        self.process.send({"plan": self.plan})
+        try:
+            self.process.send({"plan": self.plan})
+        except OSError:  # it died before it could be given the submission
+            raise ProcessDied() from None
 
     def _take_output(self, chunk: bytes) -> None:
         with self._output_lock:
