@@ -59,8 +59,7 @@ class Student:
 
     def _request(self, request: dict, what: str, target: str, timeout_s: float | None) -> Reply:
         if target not in self.names:
-            raise NotImplementedSignal(f"{target} is not defined in the submission", key="call.not_defined",
-                                       args={"name": target})
+            raise self._not_defined(target)
         timeout_s = timeout_s or (self.exercise.timeout_s if self.exercise else None)
         try:
             reply = self.session.request(request, timeout_s)
@@ -77,23 +76,26 @@ class Student:
         except wire.ProtocolError as exc:
             raise self._invalid_reply(what, exc) from None
         try:
-            return self._decode(reply, what)
+            return self._decode(reply, what, target)
         except wire.ProtocolError as exc:
             raise self._invalid_reply(what, exc) from None
+
+    @staticmethod
+    def _not_defined(name: str) -> NotImplementedSignal:
+        return NotImplementedSignal(f"{name} is not defined in the submission", key="call.not_defined",
+                                    args={"name": name})
 
     @staticmethod
     def _invalid_reply(what: str, exc: wire.ProtocolError) -> CrashSignal:
         return CrashSignal(f"{what} sent back something that is not a valid answer ({exc})", key="call.invalid_reply",
                            args={"what": what, "error": str(exc)})
 
-    def _decode(self, reply: dict, what: str) -> Reply:
+    def _decode(self, reply: dict, what: str, name: str) -> Reply:
         ops = reply.get("ops") if isinstance(reply.get("ops"), dict) else {}
         ops = Counter({str(k)[:100]: int(v) for k, v in ops.items() if isinstance(v, int)})
         self._check_policy(ops, what)
-        name = what.split("(")[0]
-        if reply.get("missing"):
-            raise NotImplementedSignal(f"{name} is not defined in the submission", key="call.not_defined",
-                                       args={"name": name})
+        if reply.get("missing"):  # defined when loaded, gone since (the submission deleted it)
+            raise self._not_defined(name)
         if not reply.get("ok"):
             error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
             type_name = str(error.get("type", "Error"))[:100]

@@ -36,6 +36,16 @@ def submission(folder: Path, name: str, **values: object) -> Path:
     return path
 
 
+def stat_fields(pid: int | str) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'
+            return stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _processes() -> dict[int, tuple[int, int]]:
     """pid -> (ppid, real uid) of every process on the machine."""
     found = {}
@@ -43,8 +53,10 @@ def _processes() -> dict[int, tuple[int, int]]:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            fields = stat_fields(entry)
+            if fields is None:
+                continue
+            ppid = int(fields[1])
             with open(f"/proc/{entry}/status") as status:
                 uid = next(int(line.split()[1]) for line in status if line.startswith("Uid:"))
         except (OSError, StopIteration, IndexError, ValueError):

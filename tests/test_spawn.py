@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from attack_kit import SECRET_TEXT, lost, result_text, submission
+from attack_kit import SECRET_TEXT, lost, result_text, stat_fields, submission
 from conftest import CORPUS, ROOT, by_name, corpus_manifest, grade
 from test_corpus import assert_verdict
 from grader.engine import ALL, Grader
@@ -41,21 +41,17 @@ def spawned_processes() -> list[int]:
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
                 command = cmdline.read()
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        if SPAWNED.encode() in command and int(fields[1]) == os.getpid() and fields[0] not in (b"Z", b"X"):
+        fields = stat_fields(entry)
+        if SPAWNED.encode() in command and fields and int(fields[1]) == os.getpid() and alive(int(entry)):
             found.append(int(entry))
     return found
 
 
 def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-    except OSError:
-        return False
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] not in (b"Z", b"X")
 
 
 @pytest.fixture(scope="module")

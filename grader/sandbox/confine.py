@@ -92,7 +92,7 @@ def probe() -> dict:
     """``{"mode": "root" | "userns" | "none", "layers": {layer: bool}, "errors": {layer: str}}`` (cached)."""
     global _probed
     if _probed is None:
-        found = _explain_dependents(_without(_probe(), _disabled))
+        found = _explain_dependents(without_layers(_probe(), _disabled))
         layers = found["layers"]
         if _disabled and layers["uid_drop"] and not layers["filesystem_view"]:
             # The probe dropped the uid inside the view; without it, the sandbox uid must be able to read
@@ -114,7 +114,7 @@ def _error_of(fn) -> str | None:
     return None
 
 
-def _without(found: dict, disabled: frozenset[str]) -> dict:
+def without_layers(found: dict, disabled) -> dict:
     """The probe's findings with ``disabled`` layers off, and the layers that need them off too."""
     layers, errors = dict(found["layers"]), dict(found["errors"])
     for name in disabled:
@@ -134,14 +134,15 @@ def _explain_dependents(found: dict) -> dict:
     return found
 
 
-def _base_layers() -> dict[str, bool]:
+def base_layers() -> dict[str, bool]:
+    """The layers every machine has: a process of its own, time limits, and rlimits where ``resource`` exists."""
     layers = dict.fromkeys(LAYERS, False)
     layers.update(process=True, time_limits=True, rlimits=resource is not None)
     return layers
 
 
 def _probe() -> dict:
-    layers, errors = _base_layers(), {}
+    layers, errors = base_layers(), {}
     if not linux.IS_LINUX or not hasattr(os, "fork"):
         return {"mode": "none", "layers": layers, "errors": {"namespaces": f"not Linux ({sys.platform})"}}
     modes = (["root"] if os.geteuid() == 0 else []) + ["userns", "none"]
@@ -285,7 +286,7 @@ def enter(config: dict, session, output_fd: int) -> dict:
 
 
 def _enter(config: dict, session, output_fd: int) -> dict:
-    applied = _base_layers()
+    applied = base_layers()
     applied["rlimits"] = False
     sandbox = bool(config.get("sandbox", True))
     info = probe() if sandbox else {"mode": "none", "layers": {}}

@@ -195,6 +195,16 @@ def warm_up(*, everything: bool = True) -> None:
     wire.decode(wire.encode([x, (1, 2.0), {"a": None}]))
 
 
+def template_options(argv: list[str]) -> tuple[tuple[str, ...], bool, list[str]]:
+    """``[--disable=LAYER,...] [--warm=common|everything] [PROBES_FILE ...]``, as both kinds of template
+    process are started: (layers to treat as unavailable, whether to warm up everything, probe files)."""
+    argv = list(argv)
+    disabled = tuple(n for n in argv.pop(0)[len("--disable="):].split(",") if n) \
+        if argv and argv[0].startswith("--disable=") else ()
+    warm = argv.pop(0)[len("--warm="):] if argv and argv[0].startswith("--warm=") else "everything"
+    return disabled, warm == "everything", argv
+
+
 def load_probes(paths: list[str]) -> None:
     """Import the assignment's probe files (public code), which register themselves with ``probe``."""
     for index, path in enumerate(paths):

@@ -69,28 +69,17 @@ class PipeChannel:
             view = view[written:]
 
 
-def _rlimits_available() -> bool:
-    try:
-        import resource  # noqa: F401
-    except ImportError:  # Windows
-        return False
-    return True
-
-
 def layers(disabled: tuple[str, ...] = ()) -> dict:
-    """What this process model applies: ``{"layers": {layer: bool}, "errors": {layer: reason}}``."""
-    from grader.sandbox.confine import LAYERS  # its module imports nothing Linux-only at import time
+    """What this process model applies: ``{"mode", "layers": {layer: bool}, "errors": {layer: reason}}``."""
+    from grader.sandbox import confine  # imports nothing Linux-only at import time
 
-    found = dict.fromkeys(LAYERS, False)
-    found.update(process=True, time_limits=True, rlimits=_rlimits_available())
+    found = confine.base_layers()
     errors = {name: WHY_NOT for name, on in found.items() if not on}
     if not found["rlimits"]:
         errors["rlimits"] = "Windows has no resource limits"
-    for name in disabled:
-        if found.get(name):
-            found[name] = False
-            errors[name] = "turned off by the grader's configuration (GRADER_DISABLE_LAYERS)"
-    return {"layers": found, "errors": errors}
+    # A layer this model never offers keeps its reason; one it offers says the configuration turned it off.
+    return confine.without_layers({"mode": "none", "layers": found, "errors": errors},
+                                  [name for name in disabled if found.get(name)])
 
 
 def _confine(confinement: dict, offered: dict[str, bool]) -> dict[str, bool]:
@@ -117,12 +106,11 @@ def main(argv: list[str]) -> None:
     os.close(devnull)
     sys.stdout = sys.stderr
 
-    disabled = tuple(argv.pop(0)[len("--disable="):].split(",")) if argv and argv[0].startswith("--disable=") else ()
-    warm = argv.pop(0)[len("--warm="):] if argv and argv[0].startswith("--warm=") else "everything"
     from grader.sandbox import harness
 
-    harness.warm_up(everything=warm == "everything")
-    harness.load_probes(argv)
+    disabled, everything, probes = harness.template_options(argv)
+    harness.warm_up(everything=everything)
+    harness.load_probes(probes)
     offered = layers(disabled)
     wire.send_frame(channel, {"ready": True, "pid": os.getpid(), **offered})
     try:

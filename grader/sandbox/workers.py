@@ -136,14 +136,31 @@ def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: 
 
 
 class Template:
-    """What ``Zygote`` and ``Spawner`` share: the layers this machine offers, and a context manager.
+    """What ``Zygote`` and ``Spawner`` share: how their interpreters start, the layers this machine
+    offers, and a context manager.
 
     Subclasses set ``layers`` and ``layer_errors`` in ``wait_ready`` and define ``start``, ``launch``,
     ``alive``, ``start_process`` and ``close``.
     """
 
-    layers: dict[str, Any]
-    layer_errors: dict[str, str]
+    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
+                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True):
+        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
+        self.warm_everything = warm_everything  # see harness.warm_up
+        self.python = python
+        self.ready_timeout_s = ready_timeout_s
+        self.disabled_layers = confine.check_layer_names(disabled_layers)
+        self.layers: dict[str, Any] = {}  # what this machine offers: {layer: bool}
+        self.layer_errors: dict[str, str] = {}  # why a layer is not available
+        self.starts = 0  # interpreters started
+
+    def _command(self, module: str, *first: str) -> list[str]:
+        """A fresh, isolated interpreter running ``grader.sandbox.<module>.main`` (see harness.template_options)."""
+        bootstrap = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                     f"from grader.sandbox.{module} import main; main(sys.argv[2:])")
+        return [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), *first,
+                "--disable=" + ",".join(self.disabled_layers),
+                "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files]
 
     def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
         """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""
@@ -163,18 +180,10 @@ class Template:
 class Zygote(Template):
     """A warm interpreter that forks student processes."""
 
-    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
-                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True):
-        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
-        self.warm_everything = warm_everything  # see harness.warm_up
-        self.python = python
-        self.ready_timeout_s = ready_timeout_s
-        self.disabled_layers = confine.check_layer_names(disabled_layers)
+    def __init__(self, probe_files: list[Path] = (), **options: Any):
+        super().__init__(probe_files, **options)
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
-        self.layers: dict[str, Any] = {}  # what this machine offers: {layer: bool}
-        self.layer_errors: dict[str, str] = {}  # why a layer is not available
-        self.starts = 0
         self._ready = False
 
     def start(self) -> None:
@@ -187,14 +196,8 @@ class Zygote(Template):
             raise SandboxError("this system cannot fork a warm template: use the spawn process model")
         # A stream socket with wire's frames: SOCK_SEQPACKET would be simpler, but macOS has none.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        bootstrap = (
-            "import sys; sys.path.insert(0, sys.argv[1]); "
-            "from grader.sandbox.zygote import main; main(sys.argv[2:])"
-        )
         self.process = subprocess.Popen(
-            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), str(theirs.fileno()),
-             "--disable=" + ",".join(self.disabled_layers),
-             "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files],
+            self._command("zygote", str(theirs.fileno())),
             pass_fds=[theirs.fileno()],
             env=_clean_env(),
             stdin=subprocess.DEVNULL,
@@ -292,15 +295,9 @@ class Spawner(Template):
     (or a restart after a timeout) rarely waits for an interpreter to start.
     """
 
-    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
-                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True, spare: bool = True):
-        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
-        self.python, self.ready_timeout_s = python, ready_timeout_s
-        self.disabled_layers = confine.check_layer_names(disabled_layers)
-        self.warm_everything, self.keep_spare = warm_everything, spare
-        self.layers: dict[str, Any] = {}
-        self.layer_errors: dict[str, str] = {}
-        self.starts = 0  # interpreters started
+    def __init__(self, probe_files: list[Path] = (), *, spare: bool = True, **options: Any):
+        super().__init__(probe_files, **options)
+        self.keep_spare = spare
         self._spare: SpawnedProcess | None = None
 
     def launch(self) -> None:
@@ -308,24 +305,16 @@ class Spawner(Template):
             if self._spare.alive():
                 return
             self._spare.kill()  # died while waiting: its folder and pipes go too
-        bootstrap = (
-            "import sys; sys.path.insert(0, sys.argv[1]); "
-            "from grader.sandbox.spawned import main; main(sys.argv[2:])"
-        )
         # Its own empty working folder, removed with it: nothing one submission writes is seen by the next.
         scratch = tempfile.mkdtemp(prefix="grader-student-")
-        self._spare = SpawnedProcess(
-            [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), "--disable=" + ",".join(self.disabled_layers),
-             "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files],
-            env=dict(_clean_env(), HOME=scratch), scratch=scratch)
+        self._spare = SpawnedProcess(self._command("spawned"), env=dict(_clean_env(), HOME=scratch), scratch=scratch)
         self.starts += 1
 
     def start(self) -> None:
-        self.launch()
         self.wait_ready()
 
     def wait_ready(self) -> None:
-        self.launch()
+        self.launch()  # a spare to wait for, if there is none yet
         ready = self._spare.wait_ready(time.monotonic() + self.ready_timeout_s)
         layers, errors = ready.get("layers"), ready.get("errors")
         self.layers = {str(k): v is True for k, v in layers.items()} if isinstance(layers, dict) else {}
@@ -384,10 +373,6 @@ class Session:
         self._progress: int | None = None
         self.isolation: dict[str, bool] = {}  # the layers the student process reported applied
         self._confined = False
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
 
     # -- lifecycle
 

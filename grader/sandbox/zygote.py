@@ -24,15 +24,13 @@ def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     from grader.sandbox import confine
 
-    probes = argv[1:]
-    if probes and probes[0].startswith("--disable="):
-        confine.disable(probes.pop(0)[len("--disable="):].split(","))
-    warm = probes.pop(0)[len("--warm="):] if probes and probes[0].startswith("--warm=") else "everything"
-    # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
-    found = confine.probe()
     from grader.sandbox import harness
 
-    harness.warm_up(everything=warm == "everything")
+    disabled, everything, probes = harness.template_options(argv[1:])
+    confine.disable(disabled)
+    # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
+    found = confine.probe()
+    harness.warm_up(everything=everything)
     harness.load_probes(probes)
     # Children are reaped automatically; the grader watches them through their sockets.  As a
     # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
