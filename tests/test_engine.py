@@ -10,8 +10,7 @@ import pytest
 
 from conftest import CORPUS, ROOT, by_name, grade
 from grader.engine import ALL, Grader, Job, grade_batch
-from grader.reports import json_report
-from grader.results import Status
+from grader.results import Status, to_plain
 
 REFERENCE = ROOT / "reference" / "conv_layer.py"
 TEMPLATE = ROOT / "student_template" / "conv_layer.py"
@@ -67,9 +66,9 @@ def test_template_notebook_and_module_hold_the_same_code():
 def test_grading_is_reproducible_across_graders(assignment, grader_all):
     """Same submission, new template process, new Hypothesis run: the same scores and counterexamples."""
     path = CORPUS / "transposed_axes.py"
-    first = json_report.to_dict(grade(grader_all, path))
+    first = to_plain(grade(grader_all, path))
     with Grader(assignment, visibilities=ALL) as fresh:
-        second = json_report.to_dict(grade(fresh, path))
+        second = to_plain(grade(fresh, path))
     for data in (first, second):
         data.pop("duration_s")
         for exercise in data["exercises"]:
