@@ -10,8 +10,9 @@ import click
 
 from grader import engine, messages
 from grader.assignment import AssignmentError, all_assignments, find
-from grader.errors import SandboxRefused, SetupProblem, UsageProblem
+from grader.errors import ExportRefused, SandboxRefused, SetupProblem, UsageProblem
 from grader.reports import csv_report, html_report, isolation, json_report, summary_report, terminal
+from grader.reports.for_students import redact
 from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
 
 DEFAULT_ASSIGNMENT = "conv-layer"
@@ -23,6 +24,10 @@ lang_option = click.option("--lang", type=click.Choice(messages.LANGS), default=
                            help="Language of the reports (default: from the locale, else English).")
 assignment_option = click.option("--assignment", "-a", default=DEFAULT_ASSIGNMENT, show_default=True,
                                  help="Which assignment to grade against (see `grader list`).")
+for_students_option = click.option(
+    "--for-students", is_flag=True,
+    help="Write only what students may see: hidden checks' verdicts without their inputs, counterexamples, "
+         "expected values or the printed output of their code.")
 
 
 @click.group()
@@ -46,8 +51,11 @@ def main() -> None:
               help="Also write the report as one self-contained HTML file.")
 @lang_option
 @click.option("--color/--no-color", default=None, help="Colour the summary (default: when printing to a terminal).")
+@click.option("--github-classroom", is_flag=True,
+              help="Also write the result GitHub Classroom's reporter totals, as the step output `result` "
+                   "in $GITHUB_OUTPUT (see docs/github-classroom.md).")
 def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, html_path: Path | None,
-          lang: str | None, color: bool | None) -> None:
+          lang: str | None, color: bool | None, github_classroom: bool) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
     try:
         spec = find(assignment, course)
@@ -65,6 +73,12 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
     click.echo(terminal.render(result, cat, color=use_color))
     if html_path is not None:
         click.echo(cat.text("terminal.html_written", path=html_path))
+    if github_classroom:
+        from grader.exports import github_classroom as classroom
+
+        data = classroom.result(result, spec)
+        if classroom.write_output(data) is None:  # not in GitHub Actions: show what the step would output
+            click.echo(f"{classroom.OUTPUT_NAME}={classroom.encoded(data)}")
 
 
 @main.command()
@@ -78,9 +92,10 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
                    "which were off). Without it, grade refuses.")
+@for_students_option
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
-          allow_weak_sandbox: bool, lang: str | None) -> None:
+          allow_weak_sandbox: bool, for_students: bool, lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs)."""
     try:
         spec = find(assignment, course)
@@ -98,8 +113,9 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     warned = []
 
     def written(result) -> None:
-        json_report.write(result, out_dir / result.submission / "result.json")
-        html_report.write(result, out_dir / result.submission / "report.html", cat)
+        shown = redact(result) if for_students else result
+        json_report.write(shown, out_dir / result.submission / "result.json")
+        html_report.write(shown, out_dir / result.submission / "report.html", cat)
         if isolation.layers_off(result.isolation) and not warned:
             warned.append(True)
             click.echo(cat.text("terminal.warning", text=isolation.summary(result.isolation, cat)), err=True)
@@ -112,10 +128,101 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
         raise SandboxRefused(str(exc)) from None
     except SandboxError as exc:
         raise SetupProblem(str(exc)) from None
+    if for_students:
+        results = [redact(r) for r in results]
     csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
     summary_report.write(results, out_dir / "summary.html", cat)
     click.echo(cat.text("terminal.graded", n=len(results), path=out_dir / "grades.csv"))
     click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
+
+
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["canvas", "moodle", "gradescope", "junit", "csv"]),
+              help="The LMS or tool the file is for.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="The file to write (gradescope: results.json for one submission, else a folder).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="canvas: the gradebook CSV exported from Canvas; moodle: the grading worksheet.")
+@click.option("--column", help='canvas: the assignment column to fill, as in the roster: "Title (12345)".')
+@click.option("--missing", type=click.Choice(["blank", "zero"]), default="blank", show_default=True,
+              help="Roster students without a submission: left blank (no change in the LMS) or given 0.")
+@click.option("--late-penalty", help="Percent off late work, flat ('10%') or per day late ('10%/day').")
+@click.option("--due", help="The due date (ISO-8601), to count days late and spot late work the download did not mark.")
+@click.option("--allow-unmatched", is_flag=True,
+              help="Write the grades that matched even if some did not (they are still listed).")
+@click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the grades from this gradebook instead of FOLDER/<id>/result.json.")
+@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_published", show_default=True,
+              help="gradescope: when students see the hidden checks' tests (before publication: without inputs).")
+@click.option("--granularity", type=click.Choice(["check", "exercise"]), default="check", show_default=True,
+              help="gradescope: a test per check or per exercise.")
+@click.option("--output-format", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="gradescope: how test output is written.")
+@click.option("--gradescope-metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="gradescope: submission_metadata.json, for who submitted and whether it was late.")
+@for_students_option
+@assignment_option
+@course_option
+def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str | None, missing: str,
+            late_penalty: str | None, due: str | None, allow_unmatched: bool, gradebook: Path | None,
+            hidden_visibility: str, granularity: str, output_format: str, gradescope_metadata: Path | None,
+            for_students: bool, assignment: str, course: Path | None) -> None:
+    """Write the grades in FOLDER (grade's --out) as the LMS imports them; never grades again."""
+    from grader import exports
+    from grader.exports import late
+    from grader.exports.graded import SourceError
+    from grader.exports.sheet import SheetError
+
+    try:
+        spec = find(assignment, course)
+        options = exports.Options(
+            roster=roster, column=column, missing_zero=missing == "zero",
+            late_penalty=late.LatePenalty.parse(late_penalty) if late_penalty else None, due=late.parse_due(due),
+            for_students=for_students, hidden_visibility=hidden_visibility, granularity=granularity,
+            output_format=output_format)
+        outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
+                                 allow_unmatched=allow_unmatched, gradebook=gradebook,
+                                 gradescope_metadata=gradescope_metadata)
+    except (AssignmentError, late.PenaltyError, SheetError, exports.ExportError, SourceError) as exc:
+        raise UsageProblem(str(exc)) from None
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    if outcome.refused:
+        raise ExportRefused(outcome.problems)
+    for problem in outcome.problems:
+        click.echo(f"not exported: {problem}", err=True)
+    for path in outcome.written:
+        click.echo(f"wrote {path}")
+
+
+@main.command("gradescope-bundle")
+@assignment_option
+@course_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The zip to upload in Gradescope's Configure Autograder (it holds the hidden checks).")
+@click.option("--torch-index", default="https://download.pytorch.org/whl/cpu", show_default=True,
+              help="Where setup.sh installs torch from (empty: pip's own configuration).")
+@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_published", show_default=True, help="When students see the hidden checks' tests.")
+@click.option("--granularity", type=click.Choice(["check", "exercise"]), default="check", show_default=True,
+              help="A Gradescope test per check or per exercise.")
+def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
+                      granularity: str) -> None:
+    """Write the autograder zip for Gradescope (for the instructor's Gradescope account only)."""
+    from grader.exports import bundle
+
+    try:
+        spec = find(assignment, course)
+        bundle.write(spec, out, torch_index=torch_index, hidden_visibility=hidden_visibility,
+                     granularity=granularity)
+    except AssignmentError as exc:
+        raise UsageProblem(str(exc)) from None
+    except bundle.BundleError as exc:
+        raise SetupProblem(str(exc)) from None
+    click.echo(f"wrote {out}: upload it in Gradescope's Configure Autograder; it holds the hidden checks and "
+               "the reference, so keep it off anything students can reach")
 
 
 @main.command("list")

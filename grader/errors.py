@@ -26,3 +26,15 @@ class SandboxRefused(SetupProblem):
             "Student code would run with weaker isolation than the sandbox promises (see SECURITY.md). "
             "Grade as root on Linux, or pass --allow-weak-sandbox to grade anyway; each result.json then "
             "records under `isolation` which layers were off.")
+
+
+class ExportRefused(click.ClickException):
+    """``grader export`` found students it cannot map onto the roster (exit status 4): nothing was written."""
+
+    exit_code = 4
+
+    def __init__(self, problems: list[str]):
+        super().__init__(
+            "nothing written: " + str(len(problems)) + " problem(s) mapping grades onto the roster:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "\nFix the roster or the downloads, or pass --allow-unmatched to write the grades that did match.")

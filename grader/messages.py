@@ -52,6 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.checks_run": {"en": "Checks run: {which}", "zh": "运行的检查：{which}"},
     "report.public": {"en": "public", "zh": "公开"},
     "report.hidden": {"en": "hidden", "zh": "隐藏"},
+    "for_students.hidden_failed": {"en": "a hidden check did not pass (its inputs are not shown)",
+                                   "zh": "一项隐藏检查未通过（不显示其输入）"},
     "report.overview": {"en": "Overview", "zh": "概览"},
     "report.exercise": {"en": "Exercise", "zh": "练习"},
     "report.exercises": {"en": "Exercises", "zh": "各练习详情"},

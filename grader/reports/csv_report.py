@@ -1,4 +1,8 @@
-"""``grades.csv``: one row per submission, one column per exercise."""
+"""``grades.csv``: one row per submission, one column per exercise.
+
+With late penalties (``grader export --format csv --late-penalty``) two columns follow the score:
+the percentage off and the score after it.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,21 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def write(results: list[SubmissionResult], exercise_names: list[str], path: Path) -> None:
+def write(results: list[SubmissionResult], exercise_names: list[str], path: Path, *,
+          penalties: dict[str, tuple[float, float]] | None = None) -> None:
+    """``penalties``: submission id -> (percent off, score after it), when late penalties apply."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "score", "max_score", *exercise_names])
+        late = ["late_penalty_percent", "final_score"] if penalties is not None else []
+        writer.writerow(["id", "score", "max_score", *late, *exercise_names])
         for result in results:
             by_name = {e.name: e.score for e in result.exercises}
-            writer.writerow([result.submission, _number(result.score), _number(result.max_score),
+            extra = []
+            if penalties is not None:
+                percent, final = penalties.get(result.submission, (0.0, result.score))
+                extra = [_number(percent), _number(final)]
+            writer.writerow([result.submission, _number(result.score), _number(result.max_score), *extra,
                              *(_number(by_name.get(n, 0.0)) for n in exercise_names)])
     tmp.replace(path)

@@ -1,0 +1,163 @@
+"""Grades back into the LMS: one small module per format behind one interface.
+
+An exporter takes the graded submissions (``graded.Graded``, read from the gradebook or ``grade``'s
+folder) and the options, and returns a ``Plan``: what did not match (problems: the command refuses
+unless ``--allow-unmatched``), what the instructor should know (notes), and how to write the output.
+Nothing is written before the plan is accepted, so a mismatch never leaves a half-right file behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from grader.assignment import Assignment
+from grader.exports.graded import Graded
+from grader.exports.late import LatePenalty
+from grader.reports.for_students import redact
+
+
+@dataclass(frozen=True)
+class Options:
+    roster: Path | None = None
+    column: str | None = None  # Canvas: an existing "Title (id)" column
+    missing_zero: bool = False
+    late_penalty: LatePenalty | None = None
+    due: datetime | None = None
+    for_students: bool = False
+    hidden_visibility: str = "after_published"  # Gradescope
+    granularity: str = "check"  # Gradescope: a test per check or per exercise
+    output_format: str = "md"  # Gradescope
+    now: datetime | None = None  # Moodle's "Last modified (grade)"; tests fix it
+
+
+@dataclass
+class Plan:
+    problems: list[str] = field(default_factory=list)  # refuse unless --allow-unmatched
+    notes: list[str] = field(default_factory=list)  # say, do not refuse
+    write: Callable[[], list[Path]] = lambda: []  # the files written
+
+
+class Exporter(Protocol):
+    name: str
+    needs_roster: bool
+
+    def plan(self, graded: list[Graded], *, assignment: Assignment, options: Options, out: Path) -> Plan: ...
+
+
+@dataclass
+class Matching:
+    """Graded submissions by roster id, and what did not match."""
+
+    by_id: dict[str, Graded]
+    problems: list[str]
+    notes: list[str]
+
+
+def match(graded: list[Graded], roster_ids: list[str], *, what: str) -> Matching:
+    """Map each roster id to its graded submission.  Never a guess: an id the roster holds twice, a
+    student graded twice, a graded student the roster lacks, a roster with no graded student in it
+    are problems; roster students without a submission are notes."""
+    problems: list[str] = []
+    counts = Counter(roster_ids)
+    duplicated = sorted(i for i, n in counts.items() if n > 1 and i)
+    for dup in duplicated:
+        problems.append(f"{what} {dup!r} appears {counts[dup]} times in the roster: left blank")
+    owners: dict[str, list[Graded]] = {}
+    for g in graded:
+        for sid in g.student_ids:
+            owners.setdefault(sid, []).append(g)
+    by_id: dict[str, Graded] = {}
+    for sid, gs in sorted(owners.items()):
+        if len(gs) > 1:
+            problems.append(f"{what} {sid!r} has {len(gs)} graded submissions "
+                            f"({', '.join(g.key for g in gs)}): left blank")
+        elif sid not in counts:
+            problems.append(f"graded submission {gs[0].key!r} ({what} {sid!r}) is not in the roster")
+        elif sid not in duplicated:
+            by_id[sid] = gs[0]
+    roster_set = {i for i in roster_ids if i}
+    if graded and roster_set and not (roster_set & set(owners)):
+        problems.insert(0, f"no graded student is in this roster ({len(roster_set)} students): "
+                           "is it the roster of another course or assignment?")
+    missing = sorted(roster_set - set(owners))
+    notes = [f"{len(missing)} student(s) in the roster have no graded submission: {', '.join(missing)}"] \
+        if missing else []
+    return Matching(by_id, problems, notes)
+
+
+def apply_late_penalty(graded: list[Graded], options: Options) -> list[Graded]:
+    """With ``--late-penalty``, each late submission's penalty; without it, what the gradebook recorded."""
+    if options.late_penalty is None:
+        return graded
+    out = []
+    for g in graded:
+        percent, reason = options.late_penalty.apply(g.result.identity, options.due)
+        out.append(replace(g, late_penalty_percent=percent, late_penalty_reason=reason))
+    return out
+
+
+def for_students(graded: list[Graded]) -> list[Graded]:
+    return [replace(g, result=redact(g.result)) for g in graded]
+
+
+def exporter(name: str) -> Exporter:
+    from grader.exports import canvas, csv_grades, gradescope, junit, moodle
+
+    return {m.EXPORTER.name: m.EXPORTER for m in (canvas, moodle, gradescope, junit, csv_grades)}[name]
+
+
+FORMATS = ("canvas", "moodle", "gradescope", "junit", "csv")
+
+
+def number(x: float, places: int = 2, decimal: str = ".") -> str:
+    """A score as the LMS wants it: fixed decimals, the roster's decimal separator."""
+    return f"{x:.{places}f}".replace(".", decimal)
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked (a roster of the wrong kind, an unknown column); the message says why."""
+
+
+def roster_needed(name: str, options: Options) -> Path:
+    if options.roster is None:
+        raise ExportError(f"--format {name} needs --roster FILE: the grade file downloaded from the LMS")
+    return options.roster
+
+
+@dataclass
+class Outcome:
+    written: list[Path]
+    problems: list[str]
+    notes: list[str]
+    refused: bool
+
+
+def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options: Options = Options(),
+           allow_unmatched: bool = False, gradebook: Path | None = None,
+           gradescope_metadata: Path | None = None) -> Outcome:
+    """Read the graded submissions (never grade), map them onto the LMS's file, and write it unless
+    something did not match (then nothing is written, unless ``allow_unmatched``)."""
+    from grader.exports import graded as source
+    from grader.exports.gradescope import with_metadata
+
+    if gradebook is not None:
+        found, problems = source.load_gradebook(gradebook, assignment=assignment.name), []
+    else:
+        found, problems = source.load(folder, assignment=assignment.name)
+    found = with_metadata(found, gradescope_metadata)
+    found = apply_late_penalty(found, options)
+    if options.for_students:
+        found = for_students(found)
+    plan = exporter(fmt).plan(found, assignment=assignment, options=options, out=out)
+    problems += plan.problems
+    if problems and not allow_unmatched:
+        return Outcome([], problems, plan.notes, refused=True)
+    written = plan.write()
+    if gradebook is not None and options.late_penalty is not None:
+        source.record_penalties(gradebook, found)
+    return Outcome(written, problems, plan.notes, refused=False)

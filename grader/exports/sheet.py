@@ -1,0 +1,99 @@
+"""Spreadsheets in and out: rosters as an LMS or Excel saved them, and cells safe to open.
+
+A roster straight from Canvas or Moodle is UTF-8 with ``,`` and CRLF; the same file saved again by
+Excel gains a byte-order mark and, in many locales, ``;`` as separator.  Both read the same here, and
+a file we write back keeps the roster's dialect (separator, BOM), so the LMS reads it as it read its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+BOM = "\ufeff"
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SheetError(ValueError):
+    """A roster that cannot be read as a table; the message says why."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header: list[str]
+    rows: list[list[str]]  # every row padded to the header's length
+    delimiter: str = ","
+    bom: bool = False
+
+    def column(self, name: str) -> int | None:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            return None
+
+
+def read(path: Path) -> Sheet:
+    """The table in ``path``: UTF-8 with or without BOM, ``,`` ``;`` or tab separated, any line ending."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SheetError(f"cannot read the roster {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SheetError(f"the roster {path} is not UTF-8 text: export it again as CSV (UTF-8)") from None
+    bom = text.startswith(BOM)
+    text = text.removeprefix(BOM)
+    if not text.strip():
+        raise SheetError(f"the roster {path} is empty")
+    first_line = text.splitlines()[0]
+    # The separator is the header's: Canvas and Moodle headers hold no ';' or tab of their own.
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise SheetError(f"the roster {path} is not a valid CSV file: {exc}") from None
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    header = [cell.strip() for cell in table[0]]
+    width = len(header)
+    rows = []
+    for number, row in enumerate(table[1:], start=2):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise SheetError(f"the roster {path}, row {number}, has more cells than its header")
+        rows.append((row + [""] * width)[:width])
+    return Sheet(header, rows, delimiter, bom)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def neutralise(cell: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe.
+
+    A number (``-1.5``) and a lone ``-`` (Canvas: "no change") are values, not formulas, and stay.
+    """
+    if not cell.startswith(FORMULA_STARTS) or cell == "-" or _is_number(cell):
+        return cell
+    return "'" + cell
+
+
+def write(sheet: Sheet, path: Path) -> None:
+    """``sheet`` in its own dialect, every text cell neutralised (numbers we format never start a formula)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        if sheet.bom:
+            handle.write(BOM)
+        writer = csv.writer(handle, delimiter=sheet.delimiter, lineterminator="\r\n")
+        writer.writerow([neutralise(c) for c in sheet.header])
+        for row in sheet.rows:
+            writer.writerow([neutralise(c) for c in row])
+    tmp.replace(path)  # never a half-written file for the instructor to upload
