@@ -1,0 +1,266 @@
+"""grader export: each LMS's file from rosters built exactly as the LMS writes them, read back by that
+LMS's import rules (tests/lms_import.py).  Results come from real grading (the session's warm grader)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import junitparser
+import pytest
+from click.testing import CliRunner
+
+from grader import exports
+from grader.cli import main
+from grader.exports import github_classroom, sheet
+from grader.exports.graded import Graded
+from grader.exports.late import LatePenalty
+from grader.reports import json_report
+from grader.results import Identity, Person
+from tests import lms_import
+from tests.conftest import CORPUS, grade
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def graded(grader_all):
+    """Two real results: a flipped kernel (80 of 100) and a right answer (100)."""
+    return {"flipped": grade(grader_all, CORPUS / "flipped_kernel.py"),
+            "right": grade(grader_all, CORPUS / "correct_loops.py")}
+
+
+def _folder(tmp_path, results):
+    folder = tmp_path / "graded"
+    for result in results:
+        json_report.write(result, folder / result.submission / "result.json")
+    return folder
+
+
+def _as(result, system, key, *people, late=False, submitted_at=""):
+    return replace(result, submission=key, identity=Identity(system=system, students=tuple(people), late=late,
+                                                             submitted_at=submitted_at))
+
+
+# ------------------------------------------------------------------ Canvas
+
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Homework 1 (11111)",
+                 "Image convolution (12345)", "Current Score", "Final Score"]
+
+
+def canvas_roster(path, students, *, bom=False, delimiter=",", extra_rows=()):
+    """The gradebook CSV as Canvas exports it: the Points Possible row (four leading spaces), CRLF."""
+    rows = [CANVAS_HEADER, ["    Points Possible", "", "", "", "", "10.00", "100.00", "(read only)", "(read only)"]]
+    rows += [[name, uid, f"S{uid}", f"login{uid}", "CS101-01", "8.50", "", "85.00", "85.00"] for name, uid in students]
+    rows += list(extra_rows)
+    return _csv_file(path, rows, bom=bom, delimiter=delimiter)
+
+
+def _csv_file(path, rows, *, bom, delimiter):
+    """CSV as the LMS (and Excel) write it: quoted only where needed, CRLF; Excel adds a BOM and uses ';'."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("bom,delimiter", [(False, ","), (True, ";")], ids=["canvas", "excel"])
+def test_canvas_round_trip(graded, tmp_path, bom, delimiter):
+    results = [_as(graded["flipped"], "canvas", "4021", Person("4021", "Doe, Jane")),
+               _as(graded["right"], "canvas", "4022", Person("4022", "Roe, Rick"))]
+    roster = canvas_roster(tmp_path / "roster.csv", [("Doe, Jane", "4021"), ("Roe, Rick", "4022"),
+                                                     ("=HYPERLINK(\"x\"), Eve", "4023")], bom=bom, delimiter=delimiter)
+    out = tmp_path / "canvas.csv"
+    outcome = exports.export(_folder(tmp_path, results), fmt="canvas", out=out, assignment=_assignment(), options=exports.Options(roster=roster, column="Image convolution (12345)"))
+    assert not outcome.refused and outcome.written == [out]
+    assert any("4023" in note for note in outcome.notes)  # listed, not an error
+    imported = lms_import.canvas(out)
+    assert imported["columns"] == {"Image convolution (12345)": ("Image convolution", "12345")}
+    assert imported["points"] == {"Image convolution (12345)": 100.0}
+    grades = {uid: cells["Image convolution (12345)"] for uid, cells in imported["grades"].items()}
+    assert grades == {"4021": 80.0, "4022": 100.0, "4023": None}
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") == bom and b"\r\n" in raw
+    assert "80.00" in raw.decode("utf-8-sig")
+    # The roster's own formula comes back as text, never as a formula.
+    names = [row[0] for row in sheet.read(out).rows]
+    assert "'=HYPERLINK(\"x\"), Eve" in names and not any(n.startswith("=") for n in names)
+
+
+def _assignment():
+    from grader.assignment import find
+    from tests.conftest import ROOT
+
+    return find("conv-layer", ROOT)
+
+
+def test_canvas_new_column_missing_zero(graded, tmp_path):
+    results = [_as(graded["flipped"], "canvas", "4021", Person("4021"))]
+    roster = canvas_roster(tmp_path / "roster.csv", [("Doe, Jane", "4021"), ("Roe, Rick", "4022")])
+    out = tmp_path / "canvas.csv"
+    exports.export(_folder(tmp_path, results), fmt="canvas", out=out, assignment=_assignment(),
+                   options=exports.Options(roster=roster, missing_zero=True))
+    imported = lms_import.canvas(out)
+    title = _assignment().title
+    assert imported["columns"] == {title: (title, None)}  # Canvas creates the assignment
+    assert {u: c[title] for u, c in imported["grades"].items()} == {"4021": 80.0, "4022": 0.0}
+
+
+@pytest.mark.parametrize("case", ["not_in_roster", "duplicate_id", "other_course", "graded_twice"])
+def test_canvas_mismatch_refuses(graded, tmp_path, case):
+    results = [_as(graded["flipped"], "canvas", "4021", Person("4021")),
+               _as(graded["right"], "canvas", "4022", Person("4022"))]
+    students = {"not_in_roster": [("A", "4021")], "duplicate_id": [("A", "4021"), ("B", "4022"), ("C", "4022")],
+                "other_course": [("X", "9001"), ("Y", "9002")], "graded_twice": [("A", "4021"), ("B", "4022")]}[case]
+    if case == "graded_twice":
+        results[1] = _as(graded["right"], "canvas", "4021-2", Person("4021"))
+    roster = canvas_roster(tmp_path / "roster.csv", students)
+    out = tmp_path / "canvas.csv"
+    folder = _folder(tmp_path, results)
+    args = ["export", str(folder), "--format", "canvas", "--roster", str(roster), "--out", str(out)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 4, refused.output
+    assert not out.exists()  # nothing half-right left behind
+    expected = {"not_in_roster": "'4022') is not in the roster", "duplicate_id": "'4022' appears 2 times",
+                "other_course": "no graded student is in this roster", "graded_twice": "has 2 graded submissions"}
+    assert expected[case] in refused.output
+    allowed = CliRunner().invoke(main, args + ["--allow-unmatched"])
+    assert allowed.exit_code == 0, allowed.output
+    grades = lms_import.canvas(out)["grades"]
+    if case == "duplicate_id":
+        assert grades["4022"][_assignment().title] is None  # never a guess
+    if case == "graded_twice":
+        assert grades["4021"][_assignment().title] is None
+
+
+def test_canvas_late_penalty(graded, tmp_path):
+    late = _as(graded["right"], "canvas", "4022", Person("4022"), late=True)
+    on_time = _as(graded["flipped"], "canvas", "4021", Person("4021"))
+    roster = canvas_roster(tmp_path / "roster.csv", [("A", "4021"), ("B", "4022")])
+    out = tmp_path / "canvas.csv"
+    outcome = exports.export(_folder(tmp_path, [late, on_time]), fmt="canvas", out=out, assignment=_assignment(),
+                             options=exports.Options(roster=roster, late_penalty=LatePenalty.parse("10%")))
+    title = _assignment().title
+    assert {u: c[title] for u, c in lms_import.canvas(out)["grades"].items()} == {"4021": 80.0, "4022": 90.0}
+    assert any("late: 10% off" in n for n in outcome.notes)
+
+
+def test_late_penalty_per_day():
+    penalty = LatePenalty.parse("10%/day")
+    due = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)
+    two_days = Identity(submitted_at="2026-03-03T10:00:00+00:00")
+    assert penalty.apply(two_days, due) == (20.0, "late by 2 day(s): 20% off (10% per day)")
+    assert penalty.apply(Identity(submitted_at="2026-03-01T12:00:00+00:00"), due) == (0.0, "")
+    assert penalty.apply(Identity(late=True), None)[0] == 10.0  # late by an unknown time: one day
+    assert LatePenalty.parse("100%/day").apply(Identity(submitted_at="2026-03-09T00:00:00Z"), due)[0] == 100.0
+    with pytest.raises(ValueError):
+        LatePenalty.parse("ten")
+
+
+# ------------------------------------------------------------------ Moodle
+
+MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                 "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+
+
+def moodle_worksheet(path, participants, *, bom=False, delimiter=","):
+    rows = [MOODLE_HEADER]
+    for pid, name in participants:
+        rows.append([f"Participant {pid}", name, f"{pid}@example.edu", "Submitted for grading", "", "10.00", "Yes",
+                     "Monday, 15 January 2024, 10:00 AM", "-", ""])
+    return _csv_file(path, rows, bom=bom, delimiter=delimiter)
+
+
+@pytest.mark.parametrize("bom,delimiter", [(False, ","), (True, ";")], ids=["moodle", "excel"])
+def test_moodle_round_trip(graded, tmp_path, bom, delimiter):
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567", "Jane Doe")),
+               _as(graded["right"], "moodle", "1234568", Person("1234568", "Rick Roe"))]
+    roster = moodle_worksheet(tmp_path / "Grades-CS101-conv-42.csv",
+                              [("1234567", "Jane Doe"), ("1234568", "Rick Roe"), ("1234569", "@Eve, Smith")],
+                              bom=bom, delimiter=delimiter)
+    out = tmp_path / "moodle.csv"
+    outcome = exports.export(_folder(tmp_path, results), fmt="moodle", out=out, assignment=_assignment(),
+                             options=exports.Options(roster=roster, now=NOW))
+    assert not outcome.refused
+    taken = lms_import.moodle(out)
+    assert set(taken) == {"1234567", "1234568"}  # the participant without a submission stays as it was
+    assert taken["1234567"]["grade"] == 8.0 and taken["1234568"]["grade"] == 10.0  # scaled to Maximum Grade
+    assert taken["1234567"]["modified"] == "2026-03-02T09:30:00+00:00"
+    feedback = taken["1234567"]["feedback"]
+    assert "80/100 points" in feedback and "corr2d: 0/20" in feedback and "mistake:" in feedback
+    before, after = sheet.read(roster), sheet.read(out)
+    assert after.header == before.header and after.delimiter == before.delimiter and after.bom == bom
+    changed = {MOODLE_HEADER.index(c) for c in ("Grade", "Last modified (grade)", "Feedback comments")}
+    for old, new in zip(before.rows, after.rows):
+        for i, (a, b) in enumerate(zip(old, new)):
+            if i not in changed:
+                assert b == a or b == "'" + a, (MOODLE_HEADER[i], a, b)
+    assert after.rows[2][1] == "'@Eve, Smith"
+
+
+def test_moodle_refuses_other_worksheet(graded, tmp_path):
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567"))]
+    roster = moodle_worksheet(tmp_path / "w.csv", [("7654321", "Someone Else")])
+    outcome = exports.export(_folder(tmp_path, results), fmt="moodle", out=tmp_path / "o.csv",
+                             assignment=_assignment(), options=exports.Options(roster=roster))
+    assert outcome.refused and not (tmp_path / "o.csv").exists()
+    assert any("another course" in p for p in outcome.problems)
+    german = tmp_path / "de.csv"
+    german.write_text("ID,Vollständiger Name,Status,Bewertung\r\nTeilnehmer/in 1,A,x,\r\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", str(_folder(tmp_path, results)), "--format", "moodle",
+                                       "--roster", str(german), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "lacks Identifier" in result.output
+
+
+# ------------------------------------------------------------- JUnit, CSV, Classroom
+
+
+def test_junit_read_by_junitparser(graded, tmp_path):
+    results = [graded["flipped"], graded["right"]]
+    out = tmp_path / "junit.xml"
+    exports.export(_folder(tmp_path, results), fmt="junit", out=out, assignment=_assignment())
+    xml = junitparser.JUnitXml.fromfile(str(out))
+    suites = {s.name: s for s in xml}
+    assert set(suites) == {"flipped_kernel", "correct_loops"}
+    flipped = suites["flipped_kernel"]
+    cases = list(flipped)
+    assert len(cases) == sum(len(e.tests) for e in graded["flipped"].exercises)
+    assert {c.classname for c in cases} == {e.name for e in graded["flipped"].exercises}
+    failed = [c for c in cases if not c.is_passed]
+    assert failed and all(c.classname == "corr2d" for c in failed)
+    assert flipped.failures == len(failed)
+    public_failure = next(c for c in failed if "(hidden)" not in c.name and c.result)
+    text = public_failure.result[0].text or ""
+    assert "mistake:" in text and "input:" in text
+    props = {p.name: p.value for p in flipped.properties()}
+    assert props["score"] == "80" and props["points.corr2d"] == "0/20"
+    assert all(c.is_passed for c in suites["correct_loops"])
+
+
+def test_csv_is_grades_csv(graded, tmp_path):
+    late = _as(graded["flipped"], "canvas", "4021", Person("4021"), late=True)
+    out = tmp_path / "grades.csv"
+    exports.export(_folder(tmp_path, [late]), fmt="csv", out=out, assignment=_assignment(),
+                   options=exports.Options(late_penalty=LatePenalty.parse("25")))
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("id,score,max_score,late_penalty_percent,final_score,corr2d")
+    assert lines[1].startswith("4021,80,100,25,60,0,15")
+
+
+def test_github_classroom_result(graded, tmp_path):
+    result = graded["flipped"]
+    data = github_classroom.result(result, _assignment())
+    target = tmp_path / "github_output"
+    target.write_text("earlier=1\n")
+    github_classroom.write_output(data, {"GITHUB_OUTPUT": str(target)})
+    name, _, value = target.read_text().splitlines()[1].partition("=")
+    decoded = json.loads(base64.b64decode(value))
+    assert name == "result" and decoded == data
+    assert decoded["version"] == 1 and decoded["status"] == "fail" and decoded["max_score"] == 100
+    # The reporter adds up the tests' scores: they must make the grader's score.
+    assert round(sum(t["score"] for t in decoded["tests"]), 2) == result.score
+    assert {"name", "status", "score", "message"} <= set(decoded["tests"][0])
