@@ -26,3 +26,19 @@ class SandboxRefused(SetupProblem):
             "Student code would run with weaker isolation than the sandbox promises (see SECURITY.md). "
             "Grade as root on Linux, or pass --allow-weak-sandbox to grade anyway; each result.json then "
             "records under `isolation` which layers were off.")
+
+
+class StateProblem(click.ClickException):
+    """The gradebook or the --out folder cannot be used as asked: locked, corrupt, from a newer grader or
+    another assignment, a full disk (exit status 4).  Nothing already recorded is lost."""
+
+    exit_code = 4
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C: what finished is kept, and the message says how to resume (exit status 130, as for SIGINT)."""
+
+    exit_code = 130
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.results import SubmissionResult
@@ -12,7 +13,7 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def write(results: list[SubmissionResult], exercise_names: list[str], path: Path) -> None:
+def write(results: Iterable[SubmissionResult], exercise_names: list[str], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
