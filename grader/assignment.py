@@ -8,12 +8,15 @@ in ``reference/``).  Students' installed package has the public half only.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import importlib.util
 import os
 import sys
 import tomllib
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -96,6 +99,15 @@ class Assignment:
             raise AssignmentError(f"checks name exercises not in assignment.toml: {sorted(unknown)}")
         return checks
 
+    def fingerprint(self) -> str:
+        """sha256 over everything a verdict depends on besides the submission and the versions (``versions()``).
+
+        The spec, the checks' sources (``hidden/`` included), the probes, the messages and the reference
+        solution; a gradebook regrades a submission whose fingerprint changed.
+        """
+        return _fingerprint(self.folder, self.course_root / "reference" / f"{self.expected_stem}.py"
+                            if self.course_root is not None else None)
+
     def reference(self) -> ModuleType:
         path = self.course_root / "reference" / f"{self.expected_stem}.py"
         if not path.is_file():
@@ -104,6 +116,43 @@ class Assignment:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
+
+
+FINGERPRINTED = ("assignment.toml", "properties.py", "common.py", "public.py", "probes.py", "messages.py")
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprint(folder: Path, reference: Path | None) -> str:
+    digest = hashlib.sha256()
+
+    def add(name: str, path: Path) -> None:
+        data = path.read_bytes() if path.is_file() else b""  # a missing file is a difference, not an error
+        # Length-prefixed, so that no two different sets of files hash alike.
+        for part in (name.encode(), data):
+            digest.update(len(part).to_bytes(8, "big") + part)
+
+    for name in FINGERPRINTED:
+        add(name, folder / name)
+    hidden = folder / "hidden"
+    if hidden.is_dir():
+        for path in sorted(p for p in hidden.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                           and p.suffix not in (".pyc", ".pyo")):
+            add("hidden/" + path.relative_to(hidden).as_posix(), path)
+    if reference is not None:
+        add("reference", reference)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def versions() -> dict[str, str]:
+    """The versions a verdict depends on: a gradebook regrades when any of them changed."""
+    found = {}
+    for name in ("grader", "torch", "hypothesis"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "unknown"
+    return found
 
 
 # ---------------------------------------------------------------- discovery

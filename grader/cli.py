@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 from pathlib import Path
 
 import click
 
-from grader import engine, messages
+from grader import batch, engine, messages
 from grader.assignment import AssignmentError, all_assignments, find
-from grader.errors import ExportRefused, SandboxRefused, SetupProblem, UsageProblem
-from grader.reports import csv_report, html_report, isolation, json_report, summary_report, terminal
-from grader.reports.for_students import redact
+from grader.errors import ExportRefused, Interrupted, SandboxRefused, SetupProblem, StateProblem, UsageProblem
+from grader.gradebook import Gradebook, GradebookError
+from grader.reports import html_report, json_report, ledger, progress, terminal
 from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
 
 DEFAULT_ASSIGNMENT = "conv-layer"
@@ -87,16 +88,27 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @course_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for DIR/<id>/result.json and report.html, DIR/grades.csv and DIR/summary.html.")
+@click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The gradebook to record into and resume from (default: DIR/gradebook.sqlite); "
+                   "share one across several runs.")
+@click.option("--regrade", is_flag=True, help="Grade every submission again, even those graded and unchanged.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Parallel graders (default: the number of cores).")
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
                    "which were off). Without it, grade refuses.")
-@for_students_option
+@click.option("--for-students", is_flag=True,
+              help="Also write DIR/for-students/<id>/ (result.json, report.html): what a student may see, the "
+                   "hidden checks' verdicts without their inputs, counterexamples or the printed output.")
 @lang_option
-def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
-          allow_weak_sandbox: bool, for_students: bool, lang: str | None) -> None:
-    """Grade submissions with the public and hidden checks (what an instructor runs)."""
+def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path,
+          gradebook_path: Path | None, regrade: bool, jobs: int | None, allow_weak_sandbox: bool,
+          for_students: bool, lang: str | None) -> None:
+    """Grade submissions with the public and hidden checks (what an instructor runs).
+
+    Every result is recorded in the gradebook as it finishes; running the same command again grades
+    only what is new or changed.
+    """
     try:
         spec = find(assignment, course)
         if not spec.has_hidden:
@@ -109,31 +121,61 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     jobs_list = engine.jobs_for(list(paths))
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
+    book_path = gradebook_path or batch.default_gradebook(out_dir)
+    backend = engine.LocalBackend(jobs or engine.default_workers())
+    with course_state():
+        batch.refuse_foreign_out(out_dir, spec.name)  # before a gradebook is created in it
+        with Gradebook.open(book_path, assignment=spec.name) as book:
+            try:
+                outcome = batch.grade_course(jobs_list, assignment=spec, backend=backend, book=book, out_dir=out_dir,
+                                             cat=cat, progress=progress.for_stream(cat),
+                                             limits=Limits(strict=not allow_weak_sandbox), regrade=regrade)
+            except WeakSandbox as exc:
+                raise SandboxRefused(str(exc)) from None
+            except SandboxError as exc:
+                raise SetupProblem(str(exc)) from None
+            if for_students:
+                from grader.exports import write_student_copies
 
-    warned = []
-
-    def written(result) -> None:
-        shown = redact(result) if for_students else result
-        json_report.write(shown, out_dir / result.submission / "result.json")
-        html_report.write(shown, out_dir / result.submission / "report.html", cat)
-        if isolation.layers_off(result.isolation) and not warned:
-            warned.append(True)
-            click.echo(cat.text("terminal.warning", text=isolation.summary(result.isolation, cat)), err=True)
-        click.echo(terminal.progress_line(result, cat), err=True)
-
-    try:
-        results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
-                                     limits=Limits(strict=not allow_weak_sandbox), on_result=written)
-    except WeakSandbox as exc:
-        raise SandboxRefused(str(exc)) from None
-    except SandboxError as exc:
-        raise SetupProblem(str(exc)) from None
-    if for_students:
-        results = [redact(r) for r in results]
-    csv_report.write(results, [e.name for e in spec.exercises], out_dir / "grades.csv")
-    summary_report.write(results, out_dir / "summary.html", cat)
-    click.echo(cat.text("terminal.graded", n=len(results), path=out_dir / "grades.csv"))
+                folder = write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
+                click.echo(f"reports for students (no hidden inputs) in {folder}")
+    if outcome.interrupted:
+        raise Interrupted(cat.text("terminal.interrupted", graded=outcome.graded, book=book_path))
+    click.echo(cat.text("terminal.batch_done", graded=outcome.graded, kept=outcome.kept, path=out_dir / "grades.csv"))
     click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
+
+
+@contextlib.contextmanager
+def course_state():
+    """The one place where the gradebook's and the --out folder's problems become an exit status."""
+    try:
+        yield
+    except (GradebookError, batch.BatchError) as exc:
+        raise StateProblem(str(exc)) from None
+
+
+@main.command("gradebook")
+@click.argument("out_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--gradebook", "gradebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The gradebook file (default: DIR/gradebook.sqlite).")
+@click.option("--student", default=None, help="Every attempt of one student (submission id or LMS student id).")
+def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str | None) -> None:
+    """The class at a glance: each student's latest score and status, or one student's attempts."""
+    if gradebook_path is None:
+        if out_dir is None:
+            raise UsageProblem("give the --out folder of `grader grade`, or --gradebook FILE")
+        gradebook_path = batch.default_gradebook(out_dir)
+    with course_state(), Gradebook.open(gradebook_path, create=False) as book:
+        if student is None:
+            for line in ledger.class_lines(book):
+                click.echo(line)
+            return
+        keys = book.keys_of_student(student)
+        if not keys:
+            raise UsageProblem(f"no submission of {student!r} in {gradebook_path}")
+        for key in keys:
+            for line in ledger.attempt_lines(book.attempts(key)):
+                click.echo(line)
 
 
 @main.command("export")

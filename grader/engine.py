@@ -12,14 +12,14 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from grader import policy, submission
-from grader.assignment import Assignment, Exercise
+from grader.assignment import Assignment, Exercise, versions
 from grader.checks import Check, plain_args
 from grader.messages import place
 from grader.results import (
@@ -85,6 +85,8 @@ class Grader:
         self.template = template_for(limits, [assignment.probes_file], warm_everything=not one_submission)
         self.checks: dict[str, list[Check]] = {}
         self.slot: slots.Slot | None = None
+        # Where every verdict of this grader comes from (the fingerprint of the files this process reads).
+        self.provenance = {"fingerprint": assignment.fingerprint(), **versions()}
 
     def __enter__(self) -> "Grader":
         # Our own sandbox uid for as long as this grader runs (see grader.sandbox.slots).
@@ -170,6 +172,7 @@ class Grader:
             isolation=dict(isolation) if isolation else dict(self.template.layers),
             duration_s=round(time.monotonic() - started, 3),
             visibilities=self.visibilities,
+            provenance=dict(self.provenance),
         )
 
     def _not_run(self, exercise: Exercise, status: Status, message: str, message_key: str | None = None,
@@ -277,33 +280,72 @@ def _grade_in_worker(job: Job) -> SubmissionResult:
     return _worker_grader.grade(job)
 
 
+class LocalBackend:
+    """Grades a batch on this machine with ``workers`` warm graders; results come as they finish.
+
+    The interface every backend offers (``grader.batch`` takes any): ``results(jobs, *, assignment,
+    visibilities, limits)`` yields each job's result when it is done, in no particular order.
+    """
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, workers)
+
+    def results(self, jobs: Sequence[Job], *, assignment: Assignment, visibilities: tuple[Visibility, ...] = ALL,
+                limits: Limits = Limits()) -> Iterator[SubmissionResult]:
+        limits = _with_env_settings(limits)  # here, in the main process: a worker's environment is stale
+        if not jobs:
+            return
+        if self.workers <= 1 or len(jobs) <= 1:
+            with Grader(assignment, visibilities=visibilities, limits=limits) as grader:
+                for job in jobs:
+                    yield grader.grade(job)
+            return
+        if limits.slot is not None:
+            limits = replace(limits, slot=None)  # one slot cannot serve several workers at once
+        # Grader workers are trusted processes (they never run student code), so their results may be pickled.
+        if hasattr(os, "fork") and "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["grader.engine"])
+        else:  # Windows
+            context = multiprocessing.get_context("spawn")
+        workers = min(self.workers, len(jobs))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                   initializer=_init_worker, initargs=(assignment, visibilities, limits))
+        pending: set[Future] = set()
+        queue = iter(jobs)
+        try:
+            # A few jobs ahead of the workers, not the whole batch: an interrupted batch has little to cancel.
+            for job in queue:
+                pending.add(pool.submit(_grade_in_worker, job))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    following = next(queue, None)
+                    if following is not None:
+                        pending.add(pool.submit(_grade_in_worker, following))
+            pool.shutdown(wait=True)
+        finally:
+            if pending:  # interrupted, or a worker failed: stop the rest now (their templates die with them)
+                for future in pending:
+                    future.cancel()
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
 def grade_batch(jobs: list[Job], *, assignment: Assignment, visibilities: tuple[Visibility, ...] = ALL,
                 limits: Limits = Limits(), workers: int = 1,
                 on_result: Callable[[SubmissionResult], None] = lambda r: None) -> list[SubmissionResult]:
     """Grade ``jobs`` with ``workers`` graders in parallel; results come back in the order of ``jobs``."""
-    results: list[SubmissionResult] = []
-    limits = _with_env_settings(limits)  # here, in the main process: a worker's environment is stale
-    if workers <= 1 or len(jobs) <= 1:
-        with Grader(assignment, visibilities=visibilities, limits=limits) as grader:
-            for job in jobs:
-                result = grader.grade(job)
-                on_result(result)
-                results.append(result)
-        return results
-    if limits.slot is not None:
-        limits = replace(limits, slot=None)  # one slot cannot serve several workers at once
-    # Grader workers are trusted processes (they never run student code), so their results may be pickled.
-    if hasattr(os, "fork") and "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["grader.engine"])
-    else:  # Windows
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_init_worker, initargs=(assignment, visibilities, limits)) as pool:
-        for result in pool.map(_grade_in_worker, jobs):
-            on_result(result)
-            results.append(result)
-    return results
+    by_id: dict[str, SubmissionResult] = {}
+    for result in LocalBackend(workers).results(jobs, assignment=assignment, visibilities=visibilities,
+                                                limits=limits):
+        on_result(result)
+        by_id[result.submission] = result
+    return [by_id[job.id] for job in jobs]
 
 
 def default_workers() -> int:

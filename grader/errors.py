@@ -28,10 +28,26 @@ class SandboxRefused(SetupProblem):
             "records under `isolation` which layers were off.")
 
 
-class ExportRefused(click.ClickException):
-    """``grader export`` found students it cannot map onto the roster (exit status 4): nothing was written."""
+class StateProblem(click.ClickException):
+    """The gradebook or the --out folder cannot be used as asked: locked, corrupt, from a newer grader or
+    another assignment, a full disk (exit status 4).  Nothing already recorded is lost."""
 
     exit_code = 4
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C: what finished is kept, and the message says how to resume (exit status 130, as for SIGINT)."""
+
+    exit_code = 130
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class ExportRefused(click.ClickException):
+    """``grader export`` found students it cannot map onto the roster (exit status 5): nothing was written."""
+
+    exit_code = 5
 
     def __init__(self, problems: list[str]):
         super().__init__(

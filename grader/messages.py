@@ -143,6 +143,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "terminal.progress_grader_error": {
         "en": "{submission}: {score}/{max_score} points (internal grader error: see its report, and please report it)",
         "zh": "{submission}：{score}/{max_score} 分（评分程序内部错误：请查看它的报告，并报告这个问题）"},
+    "terminal.progress_bar": {"en": "grading", "zh": "评分中"},
+    "terminal.progress_problems": {"en": "{n} with problems", "zh": "{n} 份有问题"},
+    "terminal.resuming": {"en": "resuming: {kept} of {total} submission(s) already graded and unchanged (--regrade "
+                                "grades them again)",
+                          "zh": "继续上次的评分：{total} 份提交中有 {kept} 份已评分且未改变（--regrade 会重新评分）"},
+    "terminal.batch_done": {"en": "graded {graded} submission(s) now, kept {kept} from earlier runs; grades in {path}",
+                            "zh": "本次评分 {graded} 份提交，沿用之前的 {kept} 份；成绩在 {path}"},
+    "terminal.interrupted": {
+        "en": "interrupted: {graded} submission(s) graded in this run are kept in {book}; run the same command "
+              "again to grade the rest",
+        "zh": "已中断：本次评好的 {graded} 份提交已保存在 {book}；再次运行同一命令即可继续评分其余提交"},
     # ---- instructor summary
     "summary.title": {"en": "Class summary: {assignment}", "zh": "全班汇总：{assignment}"},
     "summary.submissions": {"en": "Submissions", "zh": "提交数"},

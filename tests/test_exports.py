@@ -123,7 +123,7 @@ def test_canvas_mismatch_refuses(graded, tmp_path, case):
     folder = _folder(tmp_path, results)
     args = ["export", str(folder), "--format", "canvas", "--roster", str(roster), "--out", str(out)]
     refused = CliRunner().invoke(main, args)
-    assert refused.exit_code == 4, refused.output
+    assert refused.exit_code == 5, refused.output
     assert not out.exists()  # nothing half-right left behind
     expected = {"not_in_roster": "'4022') is not in the roster", "duplicate_id": "'4022' appears 2 times",
                 "other_course": "no graded student is in this roster", "graded_twice": "has 2 graded submissions"}

@@ -145,6 +145,10 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
     from grader.exports import graded as source
     from grader.exports.gradescope import with_metadata
 
+    from grader.batch import default_gradebook
+
+    if gradebook is None and default_gradebook(folder).is_file():
+        gradebook = default_gradebook(folder)  # grade's own: the state of record
     if gradebook is not None:
         found, problems = source.load_gradebook(gradebook, assignment=assignment.name), []
     else:
@@ -161,3 +165,18 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
     if gradebook is not None and options.late_penalty is not None:
         source.record_penalties(gradebook, found)
     return Outcome(written, problems, plan.notes, refused=False)
+
+
+STUDENT_FOLDER = "for-students"
+
+
+def write_student_copies(results, out_dir: Path, cat) -> Path:
+    """``out_dir/for-students/<id>/`` with each result and report as a student may see them."""
+    from grader.reports import html_report, json_report
+
+    folder = out_dir / STUDENT_FOLDER
+    for result in results:
+        shown = redact(result)
+        json_report.write(shown, folder / shown.submission / "result.json")
+        html_report.write(shown, folder / shown.submission / "report.html", cat)
+    return folder

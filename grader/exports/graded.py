@@ -1,7 +1,9 @@
 """What every exporter reads: a graded submission, its late penalty, and how it maps to students.
 
-Exports read what grading already wrote (the gradebook, or ``grade``'s ``DIR/<id>/result.json``) and
-never grade again.  ``load`` is the one place that knows where graded results come from.
+Exports read what grading already wrote and never grade again: the gradebook (``grade``'s
+``DIR/gradebook.sqlite``, or ``--gradebook FILE``), else ``DIR/<id>/result.json`` (a folder copied
+without its gradebook).  ``load_gradebook`` and ``load`` are the only places that know where graded
+results come from.
 """
 
 from __future__ import annotations
@@ -85,11 +87,14 @@ def load_gradebook(path: Path, *, assignment: str) -> list[Graded]:
         from grader.gradebook import Gradebook
     except ImportError:
         raise SourceError("this grader has no gradebook (grader.gradebook): export from grade's --out folder") from None
-    if not path.is_file():
-        raise SourceError(f"no gradebook at {path}")
-    with Gradebook.open(path, create=False) as book:
-        return [Graded(r.result, r.late_penalty_percent or 0.0, r.late_penalty_reason or "", r.graded_at or "")
-                for r in book.latest(assignment)]
+    from grader.gradebook import GradebookError
+
+    try:
+        with Gradebook.open(path, create=False) as book:
+            return [Graded(r.result, r.late_penalty_percent or 0.0, r.late_penalty_reason or "", r.graded_at or "")
+                    for r in book.latest(assignment)]
+    except GradebookError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def record_penalties(path: Path, graded: list[Graded]) -> None:

@@ -7,6 +7,7 @@ the percentage off and the score after it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.results import SubmissionResult
@@ -16,7 +17,7 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def write(results: list[SubmissionResult], exercise_names: list[str], path: Path, *,
+def write(results: Iterable[SubmissionResult], exercise_names: list[str], path: Path, *,
           penalties: dict[str, tuple[float, float]] | None = None) -> None:
     """``penalties``: submission id -> (percent off, score after it), when late penalties apply."""
     path.parent.mkdir(parents=True, exist_ok=True)

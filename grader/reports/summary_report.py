@@ -8,6 +8,7 @@ submissions.  Self-contained and offline, like each submission's report.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,80 +64,113 @@ def histogram(scores: list[float], max_score: float) -> list[Bin]:
     return [Bin(label, count, round(100 * count / top)) for label, count in zip(labels, counts)]
 
 
-def property_rates(results: list[SubmissionResult], cat: Catalogue) -> list[PropertyRate]:
-    rates: dict[tuple[str, str, str], PropertyRate] = {}
-    for result in results:
+@dataclass(frozen=True)
+class Row:
+    """What the summary keeps of each submission: one line of its tables, not the whole result."""
+
+    submission: str
+    score: float
+    max_score: float
+    duration_s: float
+
+
+class Tally:
+    """The class summary, built one result at a time: a batch of thousands never sits in memory at once."""
+
+    def __init__(self, cat: Catalogue):
+        self.cat = cat
+        self.rows: list[Row] = []
+        self.assignment = ""
+        self.rates: dict[tuple[str, str, str], PropertyRate] = {}
+        self.found: dict[tuple[str, str], Mistake] = {}
+        self.exercise_scores: dict[str, list[tuple[float, float]]] = {}  # name -> (score, max_score) per result
+
+    def add(self, result: SubmissionResult) -> None:
+        cat = self.cat
+        if not self.rows:
+            self.assignment = result.assignment
+        self.rows.append(Row(result.submission, result.score, result.max_score, result.duration_s))
         for exercise in result.exercises:
+            self.exercise_scores.setdefault(exercise.name, []).append((exercise.score, exercise.max_score))
             for test in exercise.tests:
                 key = (exercise.name, test.name, test.visibility.value)
-                if key not in rates:
-                    rates[key] = PropertyRate(exercise.name, cat.check_title(test.name),
-                                              cat.text(f"report.{test.visibility.value}"), 0, 0)
-                rates[key].total += 1
-                rates[key].passed += int(test.passed)
-    return list(rates.values())
-
-
-def mistakes(results: list[SubmissionResult], cat: Catalogue) -> list[Mistake]:
-    """Each (exercise, diagnosis) with the submissions showing it, most common first."""
-    found: dict[tuple[str, str], Mistake] = {}
-    for result in results:
-        for exercise in result.exercises:
-            for test in exercise.tests:
+                if key not in self.rates:
+                    self.rates[key] = PropertyRate(exercise.name, cat.check_title(test.name),
+                                                   cat.text(f"report.{test.visibility.value}"), 0, 0)
+                self.rates[key].total += 1
+                self.rates[key].passed += int(test.passed)
                 if test.passed or not test.diagnosis:
                     continue
-                key = (exercise.name, test.diagnosis)
-                if key not in found:
+                mistake = (exercise.name, test.diagnosis)
+                if mistake not in self.found:
                     sentence = cat.diagnosis(test.diagnosis, exercise.name)
-                    found[key] = Mistake(test.diagnosis, exercise.name, sentence[0] if sentence else test.diagnosis)
-                if result.submission not in found[key].submissions:
-                    found[key].submissions.append(result.submission)
-    return sorted(found.values(), key=lambda m: (-len(m.submissions), m.exercise, m.code))
+                    self.found[mistake] = Mistake(test.diagnosis, exercise.name,
+                                                  sentence[0] if sentence else test.diagnosis)
+                if result.submission not in self.found[mistake].submissions:
+                    self.found[mistake].submissions.append(result.submission)
+
+    def mistakes(self) -> list[Mistake]:
+        return sorted(self.found.values(), key=lambda m: (-len(m.submissions), m.exercise, m.code))
 
 
-def context(results: list[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> dict[str, Any]:
-    scores = [r.score for r in results]
-    max_score = max((r.max_score for r in results), default=0.0)
-    assignment = results[0].assignment if results else ""
-    exercise_names = list(dict.fromkeys(e.name for r in results for e in r.exercises))
+def _tally(results: Iterable[SubmissionResult], cat: Catalogue) -> Tally:
+    tally = Tally(cat)
+    for result in results:
+        tally.add(result)
+    return tally
+
+
+def property_rates(results: Iterable[SubmissionResult], cat: Catalogue) -> list[PropertyRate]:
+    return list(_tally(results, cat).rates.values())
+
+
+def mistakes(results: Iterable[SubmissionResult], cat: Catalogue) -> list[Mistake]:
+    """Each (exercise, diagnosis) with the submissions showing it, most common first."""
+    return _tally(results, cat).mistakes()
+
+
+def context(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> dict[str, Any]:
+    tally = _tally(results, cat)
+    rows = tally.rows
+    scores = [r.score for r in rows]
+    max_score = max((r.max_score for r in rows), default=0.0)
     exercise_stats = []
-    for name in exercise_names:
-        done = [e for r in results for e in r.exercises if e.name == name]
+    for name, done in tally.exercise_scores.items():
         exercise_stats.append({
             "name": name,
             "title": cat.exercise_title(name),
-            "mean": number(round(statistics.fmean(e.score for e in done), 2)) if done else "—",
-            "max": number(max(e.max_score for e in done)) if done else "—",
-            "full": round(100 * sum(e.score >= e.max_score for e in done) / len(done)) if done else 0,
+            "mean": number(round(statistics.fmean(score for score, _ in done), 2)) if done else "—",
+            "max": number(max(top for _, top in done)) if done else "—",
+            "full": round(100 * sum(score >= top for score, top in done) / len(done)) if done else 0,
         })
     return {
         "lang": cat.lang,
         "html_lang": html_lang(cat.lang),
         "t": cat.text,
-        "title": cat.text("summary.title", assignment=assignment),
-        "assignment_title": cat.text("assignment.title") if cat.has("assignment.title") else assignment,
-        "count": len(results),
+        "title": cat.text("summary.title", assignment=tally.assignment),
+        "assignment_title": cat.text("assignment.title") if cat.has("assignment.title") else tally.assignment,
+        "count": len(rows),
         "mean": number(round(statistics.fmean(scores), 2)) if scores else "—",
         "median": number(round(statistics.median(scores), 2)) if scores else "—",
-        "full_marks": sum(1 for r in results if r.max_score and r.score >= r.max_score),
+        "full_marks": sum(1 for r in rows if r.max_score and r.score >= r.max_score),
         "max_score": number(max_score),
         "bins": histogram(scores, max_score),
         "exercises": exercise_stats,
-        "rates": property_rates(results, cat),
-        "mistakes": mistakes(results, cat),
-        "slowest": sorted(results, key=lambda r: -r.duration_s)[:SLOWEST],
-        "results": sorted(results, key=lambda r: r.submission),
+        "rates": list(tally.rates.values()),
+        "mistakes": tally.mistakes(),
+        "slowest": sorted(rows, key=lambda r: -r.duration_s)[:SLOWEST],
+        "results": sorted(rows, key=lambda r: r.submission),
         "report_name": report_name,
         "number": number,
         "version": version(),
     }
 
 
-def render(results: list[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> str:
+def render(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> str:
     return environment().get_template("summary.html.j2").render(**context(results, cat, report_name=report_name))
 
 
-def write(results: list[SubmissionResult], path: Path, cat: Catalogue, *, report_name: str = REPORT_NAME) -> None:
+def write(results: Iterable[SubmissionResult], path: Path, cat: Catalogue, *, report_name: str = REPORT_NAME) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(render(results, cat, report_name=report_name), encoding="utf-8")
