@@ -264,3 +264,30 @@ def test_github_classroom_result(graded, tmp_path):
     # The reporter adds up the tests' scores: they must make the grader's score.
     assert round(sum(t["score"] for t in decoded["tests"]), 2) == result.score
     assert {"name", "status", "score", "message"} <= set(decoded["tests"][0])
+
+
+def test_export_reads_the_gradebook_and_records_penalties(graded, tmp_path):
+    from grader.gradebook import Gradebook
+
+    folder = tmp_path / "out"
+    late = _as(graded["right"], "canvas", "4022", Person("4022"), late=True)
+    on_time = _as(graded["flipped"], "canvas", "4021", Person("4021"))
+    with Gradebook.open(folder / "gradebook.sqlite", assignment="conv-layer") as book:
+        for result in (late, on_time):
+            book.record(result, sha256="0" * 64, fingerprint="f", versions={}, visibilities=result.visibilities,
+                        duration_s=result.duration_s)
+    roster = canvas_roster(tmp_path / "roster.csv", [("A", "4021"), ("B", "4022")])
+    out = tmp_path / "canvas.csv"
+    run = CliRunner().invoke(main, ["export", str(folder), "--format", "canvas", "--roster", str(roster),
+                                    "--out", str(out), "--late-penalty", "10%/day"])
+    assert run.exit_code == 0, run.output
+    title = _assignment().title
+    assert {u: c[title] for u, c in lms_import.canvas(out)["grades"].items()} == {"4021": 80.0, "4022": 90.0}
+    with Gradebook.open(folder / "gradebook.sqlite", create=False) as book:
+        records = {r.key: r for r in book.latest("conv-layer")}
+    assert records["4022"].late_penalty_percent == 10.0 and "1 day" in records["4022"].late_penalty_reason
+    assert not records["4021"].late_penalty_percent
+    # Without --late-penalty, the next export applies what the gradebook recorded.
+    again = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv")])
+    assert again.exit_code == 0, again.output
+    assert "4022,100,100,10,90" in (tmp_path / "g.csv").read_text()
