@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import jsonschema
 import junitparser
 import pytest
 from click.testing import CliRunner
@@ -291,3 +292,37 @@ def test_export_reads_the_gradebook_and_records_penalties(graded, tmp_path):
     again = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv")])
     assert again.exit_code == 0, again.output
     assert "4022,100,100,10,90" in (tmp_path / "g.csv").read_text()
+
+
+# ------------------------------------------------------------------ Gradescope
+
+GRADESCOPE_SCHEMA = json.loads((CORPUS.parent / "gradescope_results.schema.json").read_text())
+
+
+def gradescope_valid(document: dict) -> dict:
+    jsonschema.validate(document, GRADESCOPE_SCHEMA)
+    assert all("\r" not in t.get("output", "") for t in document.get("tests", []))  # \n line endings
+    return document
+
+
+@pytest.mark.parametrize("granularity", ["check", "exercise"])
+def test_gradescope_results(graded, tmp_path, granularity):
+    from grader.exports import gradescope
+
+    result = graded["flipped"]
+    doc = gradescope_valid(gradescope.results(Graded(result), _assignment(), granularity=granularity))
+    assert doc["score"] == 80.0 and doc["stdout_visibility"] == "hidden"
+    assert doc["extra_data"]["isolation_off"] == [n for n, on in result.isolation.items() if not on]
+    scored = [t for t in doc["tests"] if "max_score" in t]
+    assert round(sum(t["score"] for t in scored), 2) == 80.0 and round(sum(t["max_score"] for t in scored), 2) == 100
+    before_publication = [t for t in doc["tests"] if t["visibility"] in ("visible", "after_due_date")]
+    assert before_publication and all("(hidden)" not in t["name"] for t in before_publication)
+    if granularity == "check":
+        hidden = [t for t in doc["tests"] if t["name"].endswith("(hidden)")]
+        assert hidden and {t["visibility"] for t in hidden} == {"after_published"}
+        assert any("input:" in t["output"] for t in hidden)  # the instructor's view, after publication
+        shown = gradescope_valid(gradescope.results(Graded(result), _assignment(), hidden_visibility="visible"))
+        hidden = [t for t in shown["tests"] if t["name"].endswith("(hidden)")]
+        assert {t["visibility"] for t in hidden} == {"visible"}
+        assert not any("input:" in t["output"] or "expected:" in t["output"] for t in hidden)
+        assert any("hidden check did not pass" in t["output"] for t in hidden)
