@@ -22,8 +22,8 @@ from grader.exports.graded import Graded
 from grader.exports.late import LatePenalty
 from grader.reports import json_report
 from grader.results import Identity, Person
-from tests import lms_import
-from tests.conftest import CORPUS, grade
+import lms_import
+from conftest import CORPUS, grade
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -94,7 +94,7 @@ def test_canvas_round_trip(graded, tmp_path, bom, delimiter):
 
 def _assignment():
     from grader.assignment import find
-    from tests.conftest import ROOT
+    from conftest import ROOT
 
     return find("conv-layer", ROOT)
 
