@@ -326,3 +326,41 @@ def test_gradescope_results(graded, tmp_path, granularity):
         assert {t["visibility"] for t in hidden} == {"visible"}
         assert not any("input:" in t["output"] or "expected:" in t["output"] for t in hidden)
         assert any("hidden check did not pass" in t["output"] for t in hidden)
+
+
+def test_classroom_workflow_wires_the_grader_to_the_reporter():
+    """The workflow in docs/github-classroom.md: the reporter reads <RUNNER ID IN CAPITALS>_RESULTS, which
+    must be the grader step's output `result`."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "github-classroom.md").read_text(encoding="utf-8")
+    workflow = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    step = re.search(r"id: (\S+)\n\s+run: grader check (\S+) --github-classroom", workflow)
+    assert step, "the grader step must run grader check --github-classroom"
+    runners = re.search(r"runners: (\S+)", workflow).group(1).split(",")
+    for runner in runners:
+        assert f'{runner.upper()}_RESULTS: "${{{{ steps.{runner}.outputs.{github_classroom.OUTPUT_NAME} }}}}"' \
+            in workflow
+    assert step.group(1) in runners
+    assert "classroom-resources/autograding-grading-reporter@v1" in workflow
+    assert "torch==2.13.0" in workflow
+
+
+@pytest.mark.slow
+def test_check_github_classroom_writes_the_step_output(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "github_output"
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(CORPUS / "flipped_kernel.py"),
+                           "--github-classroom", "--no-color"], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "GITHUB_OUTPUT": str(target)})
+    assert done.returncode == 0, done.stderr
+    name, _, value = target.read_text().strip().partition("=")
+    data = json.loads(base64.b64decode(value))
+    # What the reporter computes: the tests' scores against max_score.
+    assert name == "result" and data["max_score"] == 100 and data["status"] == "fail"
+    assert round(sum(t["score"] for t in data["tests"]), 2) == 80.0
