@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from grader import batch, engine, messages
+from grader import batch, engine, exports, messages
 from grader.assignment import AssignmentError, all_assignments, find
 from grader.errors import ExportRefused, Interrupted, SandboxRefused, SetupProblem, StateProblem, UsageProblem
+from grader.exports import gradescope
 from grader.gradebook import Gradebook, GradebookError
 from grader.reports import html_report, json_report, ledger, progress, terminal
 from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
@@ -180,7 +181,7 @@ def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str |
 
 @main.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", required=True, type=click.Choice(["canvas", "moodle", "gradescope", "junit", "csv"]),
+@click.option("--format", "fmt", required=True, type=click.Choice(exports.FORMATS),
               help="The LMS or tool the file is for.")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The file to write (gradescope: results.json for one submission, else a folder).")
@@ -195,12 +196,12 @@ def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str |
               help="Write the grades that matched even if some did not (they are still listed).")
 @click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the grades from this gradebook instead of FOLDER/<id>/result.json.")
-@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+@click.option("--hidden-visibility", type=click.Choice(gradescope.VISIBILITIES),
               default="after_published", show_default=True,
               help="gradescope: when students see the hidden checks' tests (before publication: without inputs).")
-@click.option("--granularity", type=click.Choice(["check", "exercise"]), default="check", show_default=True,
+@click.option("--granularity", type=click.Choice(gradescope.GRANULARITIES), default="check", show_default=True,
               help="gradescope: a test per check or per exercise.")
-@click.option("--output-format", type=click.Choice(["md", "html"]), default="md", show_default=True,
+@click.option("--output-format", type=click.Choice(gradescope.OUTPUT_FORMATS), default="md", show_default=True,
               help="gradescope: how test output is written.")
 @click.option("--gradescope-metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="gradescope: submission_metadata.json, for who submitted and whether it was late.")
@@ -212,7 +213,6 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
             hidden_visibility: str, granularity: str, output_format: str, gradescope_metadata: Path | None,
             for_students: bool, assignment: str, course: Path | None) -> None:
     """Write the grades in FOLDER (grade's --out) as the LMS imports them; never grades again."""
-    from grader import exports
     from grader.exports import late
     from grader.exports.graded import SourceError
     from grader.exports.sheet import SheetError
@@ -246,9 +246,9 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
               help="The zip to upload in Gradescope's Configure Autograder (it holds the hidden checks).")
 @click.option("--torch-index", default="https://download.pytorch.org/whl/cpu", show_default=True,
               help="Where setup.sh installs torch from (empty: pip's own configuration).")
-@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+@click.option("--hidden-visibility", type=click.Choice(gradescope.VISIBILITIES),
               default="after_published", show_default=True, help="When students see the hidden checks' tests.")
-@click.option("--granularity", type=click.Choice(["check", "exercise"]), default="check", show_default=True,
+@click.option("--granularity", type=click.Choice(gradescope.GRANULARITIES), default="check", show_default=True,
               help="A Gradescope test per check or per exercise.")
 def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
                       granularity: str) -> None:

@@ -364,3 +364,7 @@ def test_check_github_classroom_writes_the_step_output(tmp_path):
     # What the reporter computes: the tests' scores against max_score.
     assert name == "result" and data["max_score"] == 100 and data["status"] == "fail"
     assert round(sum(t["score"] for t in data["tests"]), 2) == 80.0
+
+
+def test_every_format_has_its_exporter():
+    assert [exports.exporter(name).name for name in exports.FORMATS] == list(exports.FORMATS)

@@ -15,7 +15,7 @@ from grader.exports import ExportError, Options, Plan, match, number, roster_nee
 from grader.exports import sheet
 from grader.exports.graded import Graded
 
-TITLE_WITH_ID = re.compile(r"\A(.*)\s\((\d+)\)\z".replace(r"\z", r"\Z"))
+TITLE_WITH_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")  # the importer's own pattern
 POINTS_POSSIBLE = "Points Possible"
 
 

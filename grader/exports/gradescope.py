@@ -46,6 +46,13 @@ def _format(message: str, details: list[str], output_format: str) -> str:
     return message + (f"\n\n{fence}text\n" + "\n".join(details) + f"\n{fence}" if details else "")
 
 
+def _summary(lines: list[str], output_format: str) -> str:
+    first, *rest = lines
+    if output_format == "html":
+        return f"<p>{escape(first)}</p><ul>" + "".join(f"<li>{escape(line)}</li>" for line in rest) + "</ul>"
+    return first + "\n\n" + "\n".join(f"- {line}" for line in rest)
+
+
 def _test_output(test, exercise: str, cat, loaded: bool, output_format: str) -> str:
     if test.passed:
         return ""
@@ -113,7 +120,7 @@ def results(graded: Graded, assignment: Assignment, *, hidden_visibility: str = 
              "isolation_off": isolation.layers_off(full.isolation), "provenance": full.provenance,
              "score_before_penalty": full.score, "late_penalty_percent": graded.late_penalty_percent}
     return {"score": graded.score, "execution_time": full.duration_s,
-            "output": _plain(_format(summary[0], summary[1:], output_format)), "output_format": output_format,
+            "output": _plain(_summary(summary, output_format)), "output_format": output_format,
             "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}
 
 
