@@ -250,16 +250,20 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
               default="after_published", show_default=True, help="When students see the hidden checks' tests.")
 @click.option("--granularity", type=click.Choice(gradescope.GRANULARITIES), default="check", show_default=True,
               help="A Gradescope test per check or per exercise.")
+@click.option("--late-penalty", help="Percent off work submitted after Gradescope's due date, flat ('10%') or per "
+                                     "day late ('10%/day').")
 def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
-                      granularity: str) -> None:
+                      granularity: str, late_penalty: str | None) -> None:
     """Write the autograder zip for Gradescope (for the instructor's Gradescope account only)."""
-    from grader.exports import bundle
+    from grader.exports import bundle, late
 
     try:
         spec = find(assignment, course)
+        if late_penalty:
+            late.LatePenalty.parse(late_penalty)  # refused now, not in Gradescope for every submission
         bundle.write(spec, out, torch_index=torch_index, hidden_visibility=hidden_visibility,
-                     granularity=granularity)
-    except AssignmentError as exc:
+                     granularity=granularity, late_penalty=late_penalty)
+    except (AssignmentError, late.PenaltyError) as exc:
         raise UsageProblem(str(exc)) from None
     except bundle.BundleError as exc:
         raise SetupProblem(str(exc)) from None

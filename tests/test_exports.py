@@ -368,3 +368,21 @@ def test_check_github_classroom_writes_the_step_output(tmp_path):
 
 def test_every_format_has_its_exporter():
     assert [exports.exporter(name).name for name in exports.FORMATS] == list(exports.FORMATS)
+
+
+def test_gradescope_metadata_late_penalty(graded, tmp_path):
+    metadata = tmp_path / "submission_metadata.json"
+    metadata.write_text(json.dumps({
+        "id": 123456, "created_at": "2026-03-03T10:00:00.000000-08:00", "submission_method": "upload",
+        "assignment": {"due_date": "2026-03-01T23:59:00.000000-08:00", "late_due_date": None, "group_size": None,
+                       "group_submission": False, "id": 42, "course_id": 7, "release_date": "2026-02-01T00:00:00-08:00",
+                       "title": "Image convolution", "total_points": "100.0"},
+        "users": [{"email": "jane@example.edu", "id": 991, "name": "Jane Doe"}], "previous_submissions": []}))
+    out = tmp_path / "results.json"
+    outcome = exports.export(_folder(tmp_path, [graded["flipped"]]), fmt="gradescope", out=out,
+                             assignment=_assignment(), gradescope_metadata=metadata,
+                             options=exports.Options(late_penalty=LatePenalty.parse("10%/day")))
+    assert outcome.written == [out]
+    document = gradescope_valid(json.loads(out.read_text()))
+    assert document["score"] == 64.0 and document["extra_data"]["late_penalty_percent"] == 20.0
+    assert "late by 2 day(s)" in document["output"]

@@ -143,7 +143,7 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
     """Read the graded submissions (never grade), map them onto the LMS's file, and write it unless
     something did not match (then nothing is written, unless ``allow_unmatched``)."""
     from grader.exports import graded as source
-    from grader.exports.gradescope import with_metadata
+    from grader.exports.gradescope import read_metadata, with_metadata
 
     from grader.batch import default_gradebook
 
@@ -153,7 +153,10 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
         found, problems = source.load_gradebook(gradebook, assignment=assignment.name), []
     else:
         found, problems = source.load(folder, assignment=assignment.name)
-    found = with_metadata(found, gradescope_metadata)
+    if gradescope_metadata is not None:  # run_autograder's one submission: who, when, and the due date
+        identity, due = read_metadata(gradescope_metadata)
+        found = with_metadata(found, identity)
+        options = replace(options, due=options.due or due)
     found = apply_late_penalty(found, options)
     if options.for_students:
         found = for_students(found)

@@ -74,7 +74,7 @@ if grader grade "$WORK/in" --assignment "$ASSIGNMENT" --course "$SOURCE/course" 
         --jobs 1 --allow-weak-sandbox \
    && grader export "$WORK/graded" --format gradescope --assignment "$ASSIGNMENT" --course "$SOURCE/course" \
         --out "$RESULTS/results.json" --hidden-visibility @HIDDEN_VISIBILITY@ --granularity @GRANULARITY@ \
-        "${METADATA[@]}"; then
+        @LATE_PENALTY@"${METADATA[@]}"; then
     exit 0
 fi
 cat > "$RESULTS/results.json" <<'JSON'
@@ -89,7 +89,8 @@ def _files(folder: Path) -> list[Path]:
 
 
 def write(assignment: Assignment, out: Path, *, torch_index: str = "https://download.pytorch.org/whl/cpu",
-          hidden_visibility: str = "after_published", granularity: str = "check") -> Path:
+          hidden_visibility: str = "after_published", granularity: str = "check",
+          late_penalty: str | None = None) -> Path:
     if not assignment.has_hidden:
         raise BundleError(f"the hidden checks and reference of {assignment.name!r} are not here: build the bundle "
                           "in the instructor's checkout (or pass --course DIR)")
@@ -117,7 +118,8 @@ def write(assignment: Assignment, out: Path, *, torch_index: str = "https://down
     setup = (SETUP.replace("@TORCH_INDEX@", torch_index).replace("@TORCH_PIN@", TORCH_PIN))
     run = (RUN.replace("@ASSIGNMENT@", shlex.quote(assignment.name))
            .replace("@HIDDEN_VISIBILITY@", shlex.quote(hidden_visibility))
-           .replace("@GRANULARITY@", shlex.quote(granularity)).replace("@FILE@", assignment.expected_stem))
+           .replace("@GRANULARITY@", shlex.quote(granularity)).replace("@FILE@", assignment.expected_stem)
+           .replace("@LATE_PENALTY@", f"--late-penalty {shlex.quote(late_penalty)} " if late_penalty else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -124,8 +124,8 @@ def results(graded: Graded, assignment: Assignment, *, hidden_visibility: str = 
             "stdout_visibility": "hidden", "tests": tests, "extra_data": extra}
 
 
-def identity_from_metadata(path: Path) -> Identity:
-    """Who submitted and whether it was late, from Gradescope's ``submission_metadata.json``."""
+def read_metadata(path: Path) -> tuple[Identity, datetime | None]:
+    """Who submitted and whether it was late, and the due date, from Gradescope's ``submission_metadata.json``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         created = data.get("created_at") or ""
@@ -135,14 +135,12 @@ def identity_from_metadata(path: Path) -> Identity:
                        for u in data.get("users", []))
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"{path} is not Gradescope's submission metadata: {exc}") from None
-    return Identity(system="gradescope", students=people, late=late, submission_id=str(data.get("id", "")),
-                    submitted_at=created)
+    identity = Identity(system="gradescope", students=people, late=late, submission_id=str(data.get("id", "")),
+                        submitted_at=created)
+    return identity, (datetime.fromisoformat(due) if due else None)
 
 
-def with_metadata(graded: list[Graded], path: Path | None) -> list[Graded]:
-    if path is None:
-        return graded
-    identity = identity_from_metadata(path)
+def with_metadata(graded: list[Graded], identity: Identity) -> list[Graded]:
     return [replace(g, result=replace(g.result, identity=identity)) for g in graded]
 
 
