@@ -386,3 +386,19 @@ def test_gradescope_metadata_late_penalty(graded, tmp_path):
     document = gradescope_valid(json.loads(out.read_text()))
     assert document["score"] == 64.0 and document["extra_data"]["late_penalty_percent"] == 20.0
     assert "late by 2 day(s)" in document["output"]
+
+
+def test_canvas_column_must_exist_and_points_scale(graded, tmp_path):
+    results = [_as(graded["flipped"], "canvas", "4021", Person("4021"))]
+    roster = canvas_roster(tmp_path / "roster.csv", [("A", "4021")])
+    folder = _folder(tmp_path, results)
+    unknown = CliRunner().invoke(main, ["export", str(folder), "--format", "canvas", "--roster", str(roster),
+                                        "--column", "Homework 9 (99999)", "--out", str(tmp_path / "o.csv")])
+    assert unknown.exit_code == 2 and "Image convolution (12345)" in unknown.output  # it names the columns it has
+    out = tmp_path / "canvas.csv"
+    outcome = exports.export(folder, fmt="canvas", out=out, assignment=_assignment(),
+                             options=exports.Options(roster=roster, column="Homework 1 (11111)"))
+    imported = lms_import.canvas(out)
+    assert imported["points"] == {"Homework 1 (11111)": 10.0}
+    assert imported["grades"]["4021"]["Homework 1 (11111)"] == 8.0  # 80 of 100 is 8 of Canvas's 10
+    assert any("scaled" in note for note in outcome.notes)
