@@ -32,7 +32,6 @@ MIGRATIONS: dict[int, str] = {
         key TEXT NOT NULL,              -- the submission's folder under --out
         attempt INTEGER NOT NULL,       -- 1, 2, ... for the same key
         assignment TEXT NOT NULL,
-        student_id TEXT NOT NULL,       -- the LMS identity's first student id, '' when none
         sha256 TEXT NOT NULL,           -- of the exact bytes graded
         fingerprint TEXT NOT NULL,      -- Assignment.fingerprint()
         versions TEXT NOT NULL,         -- JSON: grader, torch, hypothesis
@@ -44,7 +43,12 @@ MIGRATIONS: dict[int, str] = {
         result TEXT NOT NULL,           -- JSON: results.to_plain
         UNIQUE (key, attempt)
     );
-    CREATE INDEX attempts_student ON attempts (student_id);
+    CREATE TABLE students (             -- who handed each key in, as the LMS said (several for a group)
+        key TEXT NOT NULL,
+        student_id TEXT NOT NULL,
+        PRIMARY KEY (key, student_id)
+    );
+    CREATE INDEX students_by_id ON students (student_id);
     CREATE TABLE late_penalties (
         key TEXT PRIMARY KEY,
         percent REAL NOT NULL,
@@ -218,11 +222,13 @@ class Gradebook:
                 attempt = self._db.execute("SELECT COALESCE(MAX(attempt), 0) + 1 FROM attempts WHERE key=?",
                                            (result.submission,)).fetchone()[0]
                 self._db.execute(
-                    "INSERT INTO attempts (key, attempt, assignment, student_id, sha256, fingerprint, versions, "
+                    "INSERT INTO attempts (key, attempt, assignment, sha256, fingerprint, versions, "
                     "visibilities, score, max_score, duration_s, graded_at, result) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (result.submission, attempt, result.assignment, result.identity.student_id, sha256, fingerprint,
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (result.submission, attempt, result.assignment, sha256, fingerprint,
                      _dumps(versions), _dumps(names), result.score, result.max_score, duration_s, graded_at, text))
+                self._db.executemany("INSERT OR IGNORE INTO students (key, student_id) VALUES (?, ?)",
+                                     [(result.submission, p.id) for p in result.identity.students if p.id])
                 killpoints.reached("recording")  # a kill here: inside the transaction, before its commit
         except sqlite3.Error as exc:
             raise explain(exc, self.path) from None
@@ -295,8 +301,8 @@ class Gradebook:
 
     def keys_of_student(self, student: str) -> list[str]:
         """The submission keys ``student`` names: a key itself, or an LMS student id."""
-        rows = self._read("SELECT DISTINCT key FROM attempts WHERE key = ? OR student_id = ? ORDER BY key",
-                          (student, student)).fetchall()
+        rows = self._read("SELECT key FROM attempts WHERE key = ? UNION SELECT key FROM students WHERE student_id = ? "
+                          "ORDER BY key", (student, student)).fetchall()
         return [r[0] for r in rows]
 
     def stamps(self) -> dict[str, Stamp]:
