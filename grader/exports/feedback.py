@@ -10,13 +10,13 @@ from html import escape
 
 from grader.assignment import Assignment
 from grader.exports.graded import Graded
-from grader.messages import catalogue
+from grader.messages import Catalogue, catalogue
 from grader.reports.for_students import redact
 from grader.results import Status
 
 
-def lines(graded: Graded, assignment: Assignment, lang: str | None = "en") -> list[str]:
-    cat = catalogue(lang, assignment)
+def lines(graded: Graded, assignment: Assignment, cat: Catalogue | None = None) -> list[str]:
+    cat = cat or catalogue("en", assignment)
     result = redact(graded.result)
     head = f"{graded.score:g}/{result.max_score:g} points"
     if graded.late_penalty_reason:
@@ -35,7 +35,7 @@ def lines(graded: Graded, assignment: Assignment, lang: str | None = "en") -> li
     return out
 
 
-def html(graded: Graded, assignment: Assignment, lang: str | None = "en") -> str:
-    first, *rest = lines(graded, assignment, lang)
+def html(graded: Graded, assignment: Assignment, cat: Catalogue | None = None) -> str:
+    first, *rest = lines(graded, assignment, cat)
     items = "".join(f"<li>{escape(line)}</li>" for line in rest)
     return f"<p>{escape(first)}</p><ul>{items}</ul>"

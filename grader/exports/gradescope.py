@@ -21,7 +21,7 @@ from grader.assignment import Assignment
 from grader.exports import ExportError, Options, Plan
 from grader.exports.feedback import lines as feedback_lines
 from grader.exports.graded import Graded, test_points
-from grader.messages import catalogue
+from grader.messages import Catalogue, catalogue
 from grader.reports import isolation
 from grader.reports.for_students import hidden_ran, redact
 from grader.reports.terminal import failure_lines
@@ -67,11 +67,12 @@ def _cap(text: str) -> str:
 
 
 def results(graded: Graded, assignment: Assignment, *, hidden_visibility: str = "after_published",
-            granularity: str = "check", output_format: str = "md", for_students: bool = False) -> dict[str, Any]:
+            granularity: str = "check", output_format: str = "md", for_students: bool = False,
+            cat: Catalogue | None = None) -> dict[str, Any]:
     """The ``results.json`` of one graded submission."""
     if hidden_visibility not in VISIBILITIES:
         raise ExportError(f"unknown Gradescope visibility {hidden_visibility!r} (known: {', '.join(VISIBILITIES)})")
-    cat = catalogue("en", assignment)
+    cat = cat or catalogue("en", assignment)
     full = graded.result
     seen = redact(full)
     # What a hidden check's own test may hold: everything, if students cannot see it before publication.
@@ -113,7 +114,7 @@ def results(graded: Graded, assignment: Assignment, *, hidden_visibility: str = 
         elif private is full:
             tests.append({"name": "Printed output", "output": _cap(_plain(full.output)), "output_format": "text",
                           "visibility": hidden_visibility})
-    summary = feedback_lines(graded, assignment)
+    summary = feedback_lines(graded, assignment, cat)
     for issue in full.load_issues:
         summary.append(f"{cat.place(issue.where)}: {cat.load_issue(issue)[0]}")
     extra = {"submission": full.submission, "isolation": full.isolation,
@@ -149,9 +150,10 @@ class GradescopeExporter:
     needs_roster = False
 
     def plan(self, graded: list[Graded], *, assignment: Assignment, options: Options, out: Path) -> Plan:
+        cat = catalogue("en", assignment)
         documents = {g.key: results(g, assignment, hidden_visibility=options.hidden_visibility,
                                     granularity=options.granularity, output_format=options.output_format,
-                                    for_students=options.for_students) for g in graded}
+                                    for_students=options.for_students, cat=cat) for g in graded}
         single = len(documents) == 1 and out.suffix == ".json"
         notes = [f"{g.key}: {g.late_penalty_reason}" for g in graded if g.late_penalty_reason]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from grader.assignment import Assignment
 from grader.exports import Options, Plan
 from grader.exports.graded import Graded, test_points
-from grader.messages import catalogue
+from grader.messages import Catalogue, catalogue
 from grader.reports.for_students import redact
 from grader.reports.terminal import failure_lines
 
@@ -33,8 +33,7 @@ def _properties(parent: ET.Element, values: dict[str, str]) -> None:
         ET.SubElement(props, "property", name=name, value=_text(value))
 
 
-def suite(graded: Graded, assignment: Assignment) -> ET.Element:
-    cat = catalogue("en", assignment)
+def suite(graded: Graded, assignment: Assignment, cat: Catalogue) -> ET.Element:
     result = redact(graded.result)
     cases = [(e, t, pts) for e in result.exercises for t, pts in zip(e.tests, test_points(e))]
     failures = [t for _, t, _ in cases if not t.passed]
@@ -67,7 +66,8 @@ class JUnitExporter:
 
     def plan(self, graded: list[Graded], *, assignment: Assignment, options: Options, out: Path) -> Plan:
         root = ET.Element("testsuites", name=_text(assignment.name))
-        suites = [suite(g, assignment) for g in graded]
+        cat = catalogue("en", assignment)
+        suites = [suite(g, assignment, cat) for g in graded]
         root.extend(suites)
         root.set("tests", str(sum(int(s.get("tests")) for s in suites)))
         root.set("failures", str(sum(int(s.get("failures")) for s in suites)))

@@ -17,6 +17,7 @@ from grader.assignment import Assignment
 from grader.exports import ExportError, Options, Plan, feedback, match, number, roster_needed
 from grader.exports import sheet
 from grader.exports.graded import Graded
+from grader.messages import catalogue
 
 IDENTIFIER, GRADE, MAXIMUM, MODIFIED, FEEDBACK = (
     "Identifier", "Grade", "Maximum Grade", "Last modified (grade)", "Feedback comments")
@@ -56,6 +57,7 @@ class MoodleExporter:
         changeable = roster.column(CHANGEABLE)
         notes = [] if comments is not None else [f"the worksheet has no {FEEDBACK} column: grades only"]
         matching = match(graded, [participant_id(r[ident]) for r in roster.rows], what="participant")
+        cat = catalogue("en", assignment)  # once: building it costs milliseconds, a class has hundreds of rows
         when = (options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         stamp = when.isoformat(timespec="seconds")  # PHP strtotime reads ISO-8601 with its offset
         rows = []
@@ -74,7 +76,7 @@ class MoodleExporter:
                 row[grade] = number(min(top, max(0.0, fraction * top)), decimal=decimal)
                 row[modified] = stamp
                 if comments is not None:
-                    row[comments] = feedback.html(g, assignment)
+                    row[comments] = feedback.html(g, assignment, cat)
                 if g.late_penalty_reason:
                     notes.append(f"{row[ident]}: {g.late_penalty_reason}")
             elif options.missing_zero:
