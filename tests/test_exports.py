@@ -234,6 +234,8 @@ def test_junit_read_by_junitparser(graded, tmp_path):
     failed = [c for c in cases if not c.is_passed]
     assert failed and all(c.classname == "corr2d" for c in failed)
     assert flipped.failures == len(failed)
+    names = [(c.classname, c.name) for c in cases]
+    assert len(set(names)) == len(names)  # public and hidden checks of the same title stay apart
     public_failure = next(c for c in failed if "(hidden)" not in c.name and c.result)
     text = public_failure.result[0].text or ""
     assert "mistake:" in text and "input:" in text
