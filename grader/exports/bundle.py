@@ -34,7 +34,8 @@ SOURCE="$ROOT/source"
 TORCH_INDEX="${GRADER_TORCH_INDEX-@TORCH_INDEX@}"
 PYTHON="${GRADER_PYTHON:-}"
 if [ -z "$PYTHON" ]; then
-    if ! command -v python3.11 >/dev/null 2>&1; then
+    # Ubuntu splits venv (ensurepip) from the interpreter: an image may have one without the other.
+    if ! command -v python3.11 >/dev/null 2>&1 || ! python3.11 -c "import ensurepip" >/dev/null 2>&1; then
         apt-get update
         DEBIAN_FRONTEND=noninteractive apt-get install -y python3.11 python3.11-venv
     fi
