@@ -404,3 +404,19 @@ def test_canvas_column_must_exist_and_points_scale(graded, tmp_path):
     assert imported["points"] == {"Homework 1 (11111)": 10.0}
     assert imported["grades"]["4021"]["Homework 1 (11111)"] == 8.0  # 80 of 100 is 8 of Canvas's 10
     assert any("scaled" in note for note in outcome.notes)
+
+
+@pytest.mark.parametrize("cell,written", [
+    ("=HYPERLINK(\"http://x\",\"a\")", "'=HYPERLINK(\"http://x\",\"a\")"), ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
+    ("-1.50", "-1.50"), ("-", "-"), ("Doe, Jane", "Doe, Jane"), ("8.50", "8.50"), ("", "")])
+def test_cells_that_would_start_a_formula_are_neutralised(cell, written):
+    assert sheet.neutralise(cell) == written
+
+
+def test_roster_errors_are_clear(tmp_path):
+    for content, says in [(b"", "empty"), (b"\xff\xfeS\x00", "not UTF-8"), (b'Student,ID\r\n"a,1\r\n', "not a valid CSV")]:
+        path = tmp_path / "r.csv"
+        path.write_bytes(content)
+        with pytest.raises(sheet.SheetError, match=says):
+            sheet.read(path)
