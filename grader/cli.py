@@ -12,7 +12,9 @@ import click
 from grader import batch, engine, exports, messages
 from grader.assignment import AssignmentError, all_assignments, find
 from grader.errors import ExportRefused, Interrupted, SandboxRefused, SetupProblem, StateProblem, UsageProblem
-from grader.exports import gradescope
+from grader.exports import github_classroom, gradescope, late
+from grader.exports.graded import SourceError
+from grader.exports.sheet import SheetError
 from grader.gradebook import Gradebook, GradebookError
 from grader.reports import html_report, json_report, ledger, progress, terminal
 from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
@@ -53,11 +55,11 @@ def main() -> None:
               help="Also write the report as one self-contained HTML file.")
 @lang_option
 @click.option("--color/--no-color", default=None, help="Colour the summary (default: when printing to a terminal).")
-@click.option("--github-classroom", is_flag=True,
+@click.option("--github-classroom", "classroom", is_flag=True,
               help="Also write the result GitHub Classroom's reporter totals, as the step output `result` "
                    "in $GITHUB_OUTPUT (see docs/github-classroom.md).")
 def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, html_path: Path | None,
-          lang: str | None, color: bool | None, github_classroom: bool) -> None:
+          lang: str | None, color: bool | None, classroom: bool) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
     try:
         spec = find(assignment, course)
@@ -75,12 +77,10 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
     click.echo(terminal.render(result, cat, color=use_color))
     if html_path is not None:
         click.echo(cat.text("terminal.html_written", path=html_path))
-    if github_classroom:
-        from grader.exports import github_classroom as classroom
-
-        data = classroom.result(result, spec)
-        if classroom.write_output(data) is None:  # not in GitHub Actions: show what the step would output
-            click.echo(f"{classroom.OUTPUT_NAME}={classroom.encoded(data)}")
+    if classroom:
+        data = github_classroom.result(result, spec)
+        if github_classroom.write_output(data) is None:  # not in GitHub Actions: show what the step would output
+            click.echo(f"{github_classroom.OUTPUT_NAME}={github_classroom.encoded(data)}")
 
 
 @main.command()
@@ -136,9 +136,7 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
             except SandboxError as exc:
                 raise SetupProblem(str(exc)) from None
             if for_students:
-                from grader.exports import write_student_copies
-
-                folder = write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
+                folder = exports.write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
                 click.echo(f"reports for students (no hidden inputs) in {folder}")
     if outcome.interrupted:
         raise Interrupted(cat.text("terminal.interrupted", graded=outcome.graded, book=book_path))
@@ -213,10 +211,6 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
             hidden_visibility: str, granularity: str, output_format: str, gradescope_metadata: Path | None,
             for_students: bool, assignment: str, course: Path | None) -> None:
     """Write the grades in FOLDER (grade's --out) as the LMS imports them; never grades again."""
-    from grader.exports import late
-    from grader.exports.graded import SourceError
-    from grader.exports.sheet import SheetError
-
     try:
         spec = find(assignment, course)
         options = exports.Options(
@@ -255,7 +249,7 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
 def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
                       granularity: str, late_penalty: str | None) -> None:
     """Write the autograder zip for Gradescope (for the instructor's Gradescope account only)."""
-    from grader.exports import bundle, late
+    from grader.exports import bundle
 
     try:
         spec = find(assignment, course)
