@@ -420,3 +420,11 @@ def test_roster_errors_are_clear(tmp_path):
         path.write_bytes(content)
         with pytest.raises(sheet.SheetError, match=says):
             sheet.read(path)
+
+
+def test_internal_grader_errors_are_pointed_out(graded, tmp_path):
+    from grader.results import LoadIssue
+
+    broken = replace(graded["flipped"], load_issues=(LoadIssue("grader", "internal_error", "internal grader error"),))
+    outcome = exports.export(_folder(tmp_path, [broken]), fmt="csv", out=tmp_path / "g.csv", assignment=_assignment())
+    assert any("internal grader error" in note and "flipped_kernel" in note for note in outcome.notes)

@@ -162,6 +162,10 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
         found = for_students(found)
     plan = exporter(fmt).plan(found, assignment=assignment, options=options, out=out)
     problems += plan.problems
+    broken = [g.key for g in found if any(i.kind == "internal_error" for i in g.result.load_issues)]
+    if broken:  # exported as graded (0 points), but worth a look before they reach students
+        plan.notes.append(f"{len(broken)} submission(s) hit an internal grader error, exported with what was "
+                          f"graded: {', '.join(broken)}")
     if problems and not allow_unmatched:
         return Outcome([], problems, plan.notes, refused=True)
     written = plan.write()
