@@ -282,7 +282,13 @@ def _init_worker(assignment: Assignment, visibilities: tuple[Visibility, ...], l
 def _stop_worker(signum: int, frame: object) -> None:
     if _worker_grader is None:
         raise SystemExit(1)  # still starting: Grader.__enter__ cleans up what it launched
-    _worker_grader.__exit__()
+    # Nothing that takes a lock: this handler may run inside the very call that holds it (Popen.wait).
+    process = getattr(_worker_grader.template, "process", None)  # a forked template's interpreter
+    if process is not None and process.returncode is None:
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
     os._exit(1)
 
 
@@ -343,8 +349,14 @@ class LocalBackend:
             if pending:  # interrupted, or a worker failed: stop the rest now (their templates die with them)
                 for future in pending:
                     future.cancel()
-                for process in list(getattr(pool, "_processes", {}).values()):
+                processes = list(getattr(pool, "_processes", {}).values())
+                for process in processes:
                     process.terminate()
+                for process in processes:
+                    process.join(timeout=10)
+                    if process.is_alive():
+                        process.kill()
+                        process.join()
                 pool.shutdown(wait=True, cancel_futures=True)
 
 
