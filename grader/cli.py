@@ -218,9 +218,10 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
             late_penalty=late.LatePenalty.parse(late_penalty) if late_penalty else None, due=late.parse_due(due),
             for_students=for_students, hidden_visibility=hidden_visibility, granularity=granularity,
             output_format=output_format)
-        outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
-                                 allow_unmatched=allow_unmatched, gradebook=gradebook,
-                                 gradescope_metadata=gradescope_metadata)
+        with course_state():  # a locked, corrupt or newer gradebook: exit 4, as for grade
+            outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
+                                     allow_unmatched=allow_unmatched, gradebook=gradebook,
+                                     gradescope_metadata=gradescope_metadata)
     except (AssignmentError, late.PenaltyError, SheetError, exports.ExportError, SourceError) as exc:
         raise UsageProblem(str(exc)) from None
     for note in outcome.notes:

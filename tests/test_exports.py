@@ -428,3 +428,11 @@ def test_internal_grader_errors_are_pointed_out(graded, tmp_path):
     broken = replace(graded["flipped"], load_issues=(LoadIssue("grader", "internal_error", "internal grader error"),))
     outcome = exports.export(_folder(tmp_path, [broken]), fmt="csv", out=tmp_path / "g.csv", assignment=_assignment())
     assert any("internal grader error" in note and "flipped_kernel" in note for note in outcome.notes)
+
+
+def test_a_gradebook_that_is_not_one_exits_4(tmp_path):
+    fake = tmp_path / "book.sqlite"
+    fake.write_bytes(b"not a database" * 100)
+    run = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "csv", "--gradebook", str(fake),
+                                    "--out", str(tmp_path / "g.csv")])
+    assert run.exit_code == 4 and "book.sqlite" in run.output and not (tmp_path / "g.csv").exists()

@@ -87,14 +87,9 @@ def load_gradebook(path: Path, *, assignment: str) -> list[Graded]:
         from grader.gradebook import Gradebook
     except ImportError:
         raise SourceError("this grader has no gradebook (grader.gradebook): export from grade's --out folder") from None
-    from grader.gradebook import GradebookError
-
-    try:
-        with Gradebook.open(path, create=False) as book:
-            return [Graded(r.result, r.late_penalty_percent or 0.0, r.late_penalty_reason or "", r.graded_at or "")
-                    for r in book.latest(assignment)]
-    except GradebookError as exc:
-        raise SourceError(str(exc)) from None
+    with Gradebook.open(path, create=False) as book:  # its GradebookError says what is wrong with it
+        return [Graded(r.result, r.late_penalty_percent or 0.0, r.late_penalty_reason or "", r.graded_at or "")
+                for r in book.latest(assignment)]
 
 
 def record_penalties(path: Path, graded: list[Graded]) -> None:
