@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from grader import engine, messages
+from grader import engine, intake, messages
 from grader.assignment import AssignmentError, all_assignments, find
 from grader.errors import SandboxRefused, SetupProblem, UsageProblem
 from grader.reports import csv_report, html_report, isolation, json_report, summary_report, terminal
@@ -78,10 +78,15 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
                    "which were off). Without it, grade refuses.")
+@click.option("--lms", type=click.Choice(intake.LMS), default=None,
+              help="Read archives and folders as this LMS's download (default: detected from their names).")
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
-          allow_weak_sandbox: bool, lang: str | None) -> None:
-    """Grade submissions with the public and hidden checks (what an instructor runs)."""
+          allow_weak_sandbox: bool, lms: str | None, lang: str | None) -> None:
+    """Grade submissions with the public and hidden checks (what an instructor runs).
+
+    PATHS are files, folders, or the zip an LMS gives for download (Canvas, Moodle, Gradescope, or a plain zip).
+    """
     try:
         spec = find(assignment, course)
         if not spec.has_hidden:
@@ -91,7 +96,8 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     except AssignmentError as exc:
         raise UsageProblem(str(exc)) from None
     cat = messages.catalogue(lang, spec)
-    jobs_list = engine.jobs_for(list(paths))
+    # Archives stay extracted (in a private folder) until the command ends.
+    jobs_list = click.get_current_context().with_resource(engine.jobs_for(list(paths), assignment=spec, lms=lms))
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
 

@@ -12,18 +12,20 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader import policy, submission
+from grader import intake, policy, submission
 from grader.assignment import Assignment, Exercise
 from grader.checks import Check, plain_args
 from grader.messages import place
 from grader.results import (
     ExerciseResult,
+    Identity,
     LoadIssue,
     Outcome,
     Status,
@@ -62,17 +64,44 @@ def _with_env_settings(limits: Limits) -> Limits:
 
 @dataclass(frozen=True)
 class Job:
-    """A submission to grade: where it is and the id it is graded under."""
+    """A submission to grade: its file (or folder), the id it is graded under, and who handed it in."""
 
-    path: Path
-    id: str
+    path: Path | None  # None when intake found nothing to grade: ``issues`` say why
+    id: str  # its folder under --out
     source: str
+    identity: Identity = Identity()
+    issues: tuple[LoadIssue, ...] = ()  # what intake found: the file it chose, entries it could not extract
 
 
-def jobs_for(paths: list[Path]) -> list[Job]:
-    """Expand folders of submissions and give every submission a distinct id."""
-    found = submission.expand(paths)
-    return [Job(p, i, str(p)) for p, i in zip(found, submission.assign_ids(found))]
+@contextmanager
+def jobs_for(paths: list[Path], *, assignment: Assignment, lms: str | None = None) -> Iterator[list[Job]]:
+    """The submissions in ``paths`` (files, folders, LMS archives) as jobs with distinct ids.
+
+    Archives stay extracted, in a private folder, until the block ends.
+    """
+    with intake.opened(paths, lms=lms) as found:
+        names = [e.name for e in assignment.exercises]
+        ids = intake.distinct_keys([f.key for f in found], [PurePosixPath(f.source).suffix for f in found])
+        jobs = []
+        for item, id_ in zip(found, ids):
+            choice = intake.choose(item.files, expected_stem=assignment.expected_stem, names=names)
+            identity = item.identity
+            if choice.file is not None:
+                identity = replace(identity, entry=choice.file.entry or identity.entry,
+                                   submission_id=choice.file.submission_id or identity.submission_id)
+            problem = choice.problem
+            if problem is not None and item.problems and not any(f.is_code for f in item.files):
+                problem = None  # the entries that could not be extracted say why there is no code
+            problems = item.notes + tuple(p for p in (choice.note,) if p) + item.problems + ((problem,) if problem
+                                                                                             else ())
+            jobs.append(Job(choice.file.path if choice.file else None, id_, item.source, identity,
+                            tuple(_issue(p) for p in problems)))
+        yield jobs
+
+
+def _issue(problem: submission.Problem) -> LoadIssue:
+    return LoadIssue(problem.where, problem.kind, problem.message, message_key=problem.message_key,
+                     message_args=problem.message_args)
 
 
 class Grader:
@@ -136,11 +165,21 @@ class Grader:
             return self._result(job, exercises, [issue], "", started)
 
     def _grade(self, job: Job, started: float) -> SubmissionResult:
-        sub = submission.load(job.path, id=job.id, source=job.source, preferred_stem=self.assignment.expected_stem)
-        issues = [LoadIssue(p.where, p.kind, p.message, message_key=p.message_key, message_args=p.message_args)
-                  for p in sub.problems]
+        issues, path = list(job.issues), job.path
+        if path is not None and path.is_dir():  # a folder given as is (``grader check``): choose its file here
+            choice = intake.choose(intake.candidates(path), expected_stem=self.assignment.expected_stem,
+                                   names=[e.name for e in self.assignment.exercises])
+            issues += [_issue(p) for p in (choice.note, choice.problem) if p]
+            path = choice.file.path if choice.file else None
+        if path is None:
+            sub = submission.Submission(job.id, job.source, None)
+        else:
+            sub = submission.load(path, id=job.id, source=job.source)
+            issues += [_issue(p) for p in sub.problems]
         if sub.plan is None:
-            first = issues[0]
+            first = next((i for i in issues if not i.is_note), None) or LoadIssue(
+                "file", "no_code", "nothing to grade", message_key="problem.nothing_to_grade")
+            issues = issues if first in issues else issues + [first]
             exercises = [self._not_run(e, Status.ERROR, first.message, first.message_key, first.message_args)
                          for e in self.assignment.exercises]
             return self._result(job, exercises, issues, "", started)
@@ -166,6 +205,7 @@ class Grader:
             exercises=tuple(exercises),
             load_issues=tuple(issues),
             output=output,
+            identity=job.identity,
             # The layers the student process reported it applied; nothing ran when no session started.
             isolation=dict(isolation) if isolation else dict(self.template.layers),
             duration_s=round(time.monotonic() - started, 3),
@@ -314,4 +354,4 @@ def check(path: Path, *, assignment: Assignment, limits: Limits = Limits()) -> S
     """What ``grader check`` does: the public checks on one submission."""
     with Grader(assignment, visibilities=PUBLIC, limits=_with_env_settings(limits),
                 one_submission=True) as grader:
-        return grader.grade(Job(path, submission.natural_id(path), str(path)))
+        return grader.grade(Job(path, intake.natural_id(path), str(path)))

@@ -76,7 +76,7 @@ class ExerciseView:
 
 def _loaded(result: SubmissionResult) -> bool:
     """False when loading went wrong: tests that then failed without a trace failed because of it."""
-    return not result.load_issues
+    return not any(not issue.is_note for issue in result.load_issues)  # a note (the file chosen) is no failure
 
 
 def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anchor: str,

@@ -103,7 +103,7 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 
-    loaded = not result.load_issues
+    loaded = not any(not issue.is_note for issue in result.load_issues)  # a note (the file chosen) is no failure
     lines = [style(cat.text("report.title", submission=result.submission), bold=True) + f"  ({result.assignment})"]
     for issue in result.load_issues:
         sentence, detail = cat.load_issue(issue)
@@ -147,8 +147,8 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
 
 def progress_line(result: SubmissionResult, cat: Catalogue) -> str:
     """``grade``'s line per submission: its score, and whether it needs the instructor's eyes."""
-    kinds = {issue.kind for issue in result.load_issues}
+    kinds = {issue.kind for issue in result.load_issues if not issue.is_note}
     key = ("terminal.progress_grader_error" if "internal_error" in kinds else
            "terminal.progress_load_issues" if kinds else "terminal.progress")
     return cat.text(key, submission=result.submission, score=f"{result.score:g}", max_score=f"{result.max_score:g}",
-                    n=len(result.load_issues))
+                    n=sum(1 for issue in result.load_issues if not issue.is_note))
