@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from grader import intake, policy, submission
@@ -80,23 +80,9 @@ def jobs_for(paths: list[Path], *, assignment: Assignment, lms: str | None = Non
     Archives stay extracted, in a private folder, until the block ends.
     """
     with intake.opened(paths, lms=lms) as found:
-        names = [e.name for e in assignment.exercises]
-        ids = intake.distinct_keys([f.key for f in found], [PurePosixPath(f.source).suffix for f in found])
-        jobs = []
-        for item, id_ in zip(found, ids):
-            choice = intake.choose(item.files, expected_stem=assignment.expected_stem, names=names)
-            identity = item.identity
-            if choice.file is not None:
-                identity = replace(identity, entry=choice.file.entry or identity.entry,
-                                   submission_id=choice.file.submission_id or identity.submission_id)
-            problem = choice.problem
-            if problem is not None and item.problems and not any(f.is_code for f in item.files):
-                problem = None  # the entries that could not be extracted say why there is no code
-            problems = item.notes + tuple(p for p in (choice.note,) if p) + item.problems + ((problem,) if problem
-                                                                                             else ())
-            jobs.append(Job(choice.file.path if choice.file else None, id_, item.source, identity,
-                            tuple(_issue(p) for p in problems)))
-        yield jobs
+        chosen = intake.chosen(found, expected_stem=assignment.expected_stem,
+                               names=[e.name for e in assignment.exercises])
+        yield [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
 
 
 def _issue(problem: submission.Problem) -> LoadIssue:

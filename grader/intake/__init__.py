@@ -15,8 +15,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 
 from grader.errors import UsageProblem
 from grader.intake import canvas, gradescope, moodle, plain
@@ -27,8 +27,8 @@ from grader.intake.naming import assign_ids, distinct_keys, natural_id, safe_key
 from grader.results import Identity
 from grader.submission import CODE_SUFFIXES, Problem
 
-__all__ = ["LMS", "Candidate", "Choice", "Found", "Limits", "assign_ids", "candidates", "choose", "detect",
-           "distinct_keys", "natural_id", "opened", "safe_key"]
+__all__ = ["LMS", "Candidate", "Choice", "Chosen", "Found", "Limits", "assign_ids", "candidates", "choose",
+           "chosen", "detect", "distinct_keys", "natural_id", "opened", "safe_key"]
 
 LMS = ("canvas", "moodle", "gradescope", "plain")
 _GROUPERS = {"canvas": canvas.group, "moodle": moodle.group, "gradescope": gradescope.group}
@@ -70,6 +70,35 @@ def opened(paths: list[Path], *, lms: str | None = None, limits: Limits = Limits
             shutil.rmtree(work, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """A submission ready to grade: the file chosen (None when none could be), its distinct key, what was found."""
+
+    path: Path | None
+    key: str  # distinct among the batch: its folder under --out
+    source: str
+    identity: Identity
+    problems: tuple[Problem, ...]  # notes first (the file chosen, the latest upload), then what went wrong
+
+
+def chosen(found: list[Found], *, expected_stem: str, names: list[str]) -> list[Chosen]:
+    """Each submission's file (see ``choose``) and a distinct key for each."""
+    keys = distinct_keys([f.key for f in found], [PurePosixPath(f.source).suffix for f in found])
+    out = []
+    for item, key in zip(found, keys):
+        choice = choose(item.files, expected_stem=expected_stem, names=names)
+        identity, problem = item.identity, choice.problem
+        if choice.file is not None:  # the file graded: Canvas's attachment id is the file's
+            identity = replace(identity, entry=choice.file.entry or identity.entry,
+                               submission_id=choice.file.submission_id or identity.submission_id)
+        if problem is not None and item.problems and not any(f.is_code for f in item.files):
+            problem = None  # the entries that could not be extracted say why there is no code
+        problems = item.notes + tuple(p for p in (choice.note,) if p) + item.problems + ((problem,) if problem
+                                                                                         else ())
+        out.append(Chosen(choice.file.path if choice.file else None, key, item.source, identity, problems))
+    return out
+
+
 def detect(entries: list[Entry]) -> str:
     """Which LMS named ``entries``: "gradescope", "moodle", "canvas", or "plain" when none did."""
     if gradescope.metadata_entry(entries) is not None:
@@ -101,7 +130,7 @@ def _read(entries: list[Entry], *, origin: str, name: str, lms: str | None, arch
     if system not in _GROUPERS:
         found = plain.group(entries, system=plain_system, origin=origin, name=name, sep=sep)
         if not archive:  # as before: names a student or an LMS gave keep their id
-            found = [replace(f, key=natural_id(Path(f.source)) if f.source != origin else f.key) for f in found]
+            found = [replace(f, key=natural_id(Path(f.source))) for f in found]
     else:
         found, rest = _GROUPERS[system](entries, origin=origin)
         note = Problem("unrecognised_name", f"not named as {system.capitalize()} names its submissions; graded "
