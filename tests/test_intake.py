@@ -198,6 +198,18 @@ def test_gradescope_metadata_that_is_not_yaml_is_a_clear_error(tmp_path, assignm
         jobs(assignment, path)
 
 
+def test_gradescope_metadata_with_alias_bombs_is_read_without_expanding_them(tmp_path, assignment):
+    laughs = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    metadata = "\n".join(laughs) + "\nsubmission_1:\n  :submitters: *a8\n  :created_at: *a8\n"
+    path = write_zip(tmp_path / "export.zip", [("submission_metadata.yml", metadata.encode()),
+                                               ("submission_1/conv_layer.py", CODE),
+                                               ("submission_2/conv_layer.py", CODE)])  # not in the metadata
+    found = by_id(jobs(assignment, path))
+    assert found["1"].identity.students == () and found["1"].identity.submitted_at == ""
+    assert found["2"].identity.submission_id == "2" and found["2"].path.read_bytes() == CODE
+
+
 # ------------------------------------------------------------------ plain zips and folders
 
 
@@ -245,6 +257,17 @@ def test_an_extracted_download_folder_is_read_like_the_archive(tmp_path, assignm
     [job] = jobs(assignment, folder)
     assert job.id == "4021" and job.identity.system == "canvas" and job.identity.late
     assert job.path == folder / "doejane_LATE_4021_998877_conv_layer.py"
+
+
+def test_a_symlink_in_a_folder_is_not_read(tmp_path, assignment):
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    (folder / "alice" / "conv_layer.py").symlink_to("/etc/passwd")
+    (folder / "bob.py").write_bytes(CODE)
+    (folder / "carol.py").write_bytes(CODE)
+    found = by_id(jobs(assignment, folder))
+    assert found["alice"].path is None and found["alice"].issues[0].message_key == "problem.special_entry"
+    assert found["bob"].path == folder / "bob.py"
 
 
 def test_colliding_keys_across_downloads_stay_distinct(tmp_path, assignment):

@@ -243,8 +243,13 @@ def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, target: Path, bu
 def listing(folder: Path) -> list[Entry]:
     """The files under ``folder`` as entries, as if it were an extracted archive (nothing is copied)."""
     entries = []
-    for path in sorted(folder.rglob("*")):
+    for path in sorted(folder.rglob("*")):  # rglob does not descend into linked folders
         name = path.relative_to(folder).as_posix()
-        if path.is_file() and not is_junk(name):
+        if is_junk(name):
+            continue
+        if path.is_symlink():  # a student's link to the instructor's files is not their code
+            entries.append(Entry(name, None, _problem("unsafe_entry", f"{name!r} is a symbolic link; not read",
+                                                      "special_entry", entry=name, what="a symbolic link")))
+        elif path.is_file():
             entries.append(Entry(name, path))
     return entries

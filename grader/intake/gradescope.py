@@ -29,7 +29,7 @@ from grader.results import Identity, Person
 SYSTEM = "gradescope"
 METADATA = "submission_metadata.yml"
 _FOLDER = re.compile(r"^submission_(?P<id>\d+)$")
-MAX_METADATA_BYTES = 16 * 1024 * 1024
+MAX_METADATA_BYTES = 8 * 1024 * 1024  # some 40,000 submissions
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,14 @@ def metadata_entry(entries: list[Entry]) -> Entry | None:
     return min(found, key=lambda e: len(e.parts)) if found else None
 
 
-def _plain_key(key: Any) -> str:
-    return str(key).lstrip(":")  # Ruby symbols: ":submitters" as a YAML key
+def _get(record: Any, key: str) -> Any:
+    """``record[":key"]`` (Ruby's symbol keys) or ``record["key"]``; None when absent or not a mapping.
 
-
-def _plain(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {_plain_key(k): _plain(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_plain(v) for v in data]
-    return data
+    Looked up, never converted as a whole: YAML aliases can make a small file a huge tree.
+    """
+    if not isinstance(record, dict):
+        return None
+    return record.get(f":{key}", record.get(key))
 
 
 def read_metadata(entry: Entry, *, origin: str) -> dict[str, Any]:
@@ -77,7 +75,11 @@ def read_metadata(entry: Entry, *, origin: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ArchiveError(f"{origin}: {entry.name} is not the metadata Gradescope writes (a mapping of "
                            "submission_<id> folders)")
-    return _plain(data)
+    return data
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
 
 
 def _when(value: Any) -> datetime | None:
@@ -95,7 +97,7 @@ def _when(value: Any) -> datetime | None:
 
 def _iso(value: Any) -> str:
     when = _when(value)
-    return when.isoformat() if when else (str(value) if value not in (None, "") else "")
+    return when.isoformat() if when else (value if isinstance(value, str) else "")
 
 
 def _late(created: Any, due: Any) -> bool:
@@ -125,16 +127,14 @@ def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry
             folders.setdefault(inner[0], []).append(entry)
     found = []
     for folder, items in folders.items():
-        record = metadata.get(folder)
-        record = record if isinstance(record, dict) else {}
-        submitters = record.get("submitters")
-        people = tuple(Person(id=str(s.get("sid") or ""), name=str(s.get("name") or ""),
-                              email=str(s.get("email") or ""))
+        record = _get(metadata, folder)
+        submitters = _get(record, "submitters")
+        people = tuple(Person(id=_text(_get(s, "sid")), name=_text(_get(s, "name")), email=_text(_get(s, "email")))
                        for s in (submitters if isinstance(submitters, list) else []) if isinstance(s, dict))
-        assignment = record.get("assignment") if isinstance(record.get("assignment"), dict) else {}
-        due = record.get("due_date") or assignment.get("due_date")
-        identity = Identity(system=SYSTEM, students=people, late=_late(record.get("created_at"), due),
-                            submission_id=parse_folder(folder).key, submitted_at=_iso(record.get("created_at")),
+        due = _get(record, "due_date") or _get(_get(record, "assignment"), "due_date")
+        created = _get(record, "created_at")
+        identity = Identity(system=SYSTEM, students=people, late=_late(created, due),
+                            submission_id=parse_folder(folder).key, submitted_at=_iso(created),
                             entry="/".join((*root, folder)))
         files = tuple(Candidate(e.path, "/".join(e.parts[len(root) + 1:]), e.name) for e in items)
         problems = tuple(e.problem for e in items if e.problem is not None)
