@@ -486,4 +486,4 @@ def test_grade_a_canvas_download_end_to_end(tmp_path):
     bo = json.loads((out / "4023" / "result.json").read_text(encoding="utf-8"))
     assert bo["score"] == 0 and bo["load_issues"][0]["message_key"] == "problem.no_code_among"
     assert "problems while loading" not in next(line for line in done.output.splitlines() if "4022" in line)
-    assert not list(Path(tempfile.gettempdir()).glob("grader-intake-*/0/x/doejane*"))
+    assert not list(Path(tempfile.gettempdir()).glob("grader-intake-*/*/x/doejane*"))

@@ -388,7 +388,8 @@ def test_every_problem_reading_a_submission_has_a_sentence_in_both_languages(ass
     problems = {}
     for name, path in _problem_files(tmp_path).items():
         if path.is_dir():  # a folder: intake chooses its file, or says why it cannot
-            problems[name] = intake.choose(intake.candidates(path), expected_stem="conv_layer", names=["corr2d"]).problem
+            choice = intake.choose(intake.candidates(path), expected_stem="conv_layer", names=["corr2d"])
+            problems[name] = choice.problem
         else:
             problems[name], = load(path, id=name, source=str(path)).problems
     for name, problem in (problems | _intake_problems(tmp_path)).items():

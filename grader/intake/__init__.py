@@ -52,7 +52,7 @@ def opened(paths: list[Path], *, lms: str | None = None, limits: Limits = Limits
                 if work is None:
                     work = Path(tempfile.mkdtemp(prefix="grader-intake-"))  # mode 0700: ours alone
                 try:
-                    extracted = extract(path, work / str(len(found)) / "x", limits=limits)
+                    extracted = extract(path, Path(tempfile.mkdtemp(dir=work)) / "x", limits=limits)
                     found += _read(extracted.entries, origin=str(path), name=path.stem, lms=lms, archive=True)
                 except ArchiveError as exc:
                     raise UsageProblem(str(exc)) from None
