@@ -487,3 +487,22 @@ def test_grade_a_canvas_download_end_to_end(tmp_path):
     assert bo["score"] == 0 and bo["load_issues"][0]["message_key"] == "problem.no_code_among"
     assert "problems while loading" not in next(line for line in done.output.splitlines() if "4022" in line)
     assert not list(Path(tempfile.gettempdir()).glob("grader-intake-*/*/x/doejane*"))
+
+
+def test_a_note_is_not_reported_as_a_loading_problem(assignment):
+    from grader.messages import catalogue
+    from grader.reports import html_report, terminal
+    from grader.results import LoadIssue, SubmissionResult
+
+    note = LoadIssue("file", "chosen_file", "graded a.py, the assignment's file name; also there: b.py",
+                     message_key="note.chosen_by_name", message_args={"file": "a.py", "others": "b.py"})
+    problem = LoadIssue("file", "unsafe_entry", "'../x.py': the entry's name points outside the archive's folder; "
+                        "not extracted", message_key="problem.unsafe_entry", message_args={"entry": "../x.py"})
+    cat = catalogue("en", assignment)
+    for issues, loaded in (((note,), True), ((note, problem), False)):
+        result = SubmissionResult("conv-layer", "s", "s.py", 0, 100, (), issues)
+        text = terminal.render(result, cat)
+        assert "  i file: The submission holds several code files; this one was graded." in text
+        assert ("  ! file: An entry of the archive was refused" in text) is not loaded
+        assert ("problems while loading" in terminal.progress_line(result, cat)) is not loaded
+        assert html_report._loaded(result) is loaded

@@ -16,6 +16,7 @@ from grader.intake.found import Candidate
 from grader.submission import MAX_BYTES, Problem, ipython_to_python
 
 _LISTED = 5  # file names a message lists before "..."
+MAX_SCANNED = 50
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def choose(files: Sequence[Candidate], *, expected_stem: str, names: Sequence[st
             "chosen_file", f"graded {chosen.name}, the assignment's file name; also there: {_names(others)}",
             "file", "note.chosen_by_name", {"file": chosen.name, "others": _names(others)}))
     pool = by_name or code
-    counts = {id(f): defined(f, names) for f in pool}
+    # Each file scanned is parsed: a folder of hundreds of code files is not one submission anyway.
+    counts = {id(f): defined(f, names) if len(pool) <= MAX_SCANNED else 0 for f in pool}
     best = max(counts.values())
     top = [f for f in pool if counts[id(f)] == best]
     if best > 0 and len(top) == 1:

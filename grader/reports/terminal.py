@@ -108,8 +108,10 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     for issue in result.load_issues:
         sentence, detail = cat.load_issue(issue)
         first = detail.splitlines()[0] if detail else ""
-        lines.append(style("  ! " + cat.text("terminal.load_issue", where=cat.place(issue.where), sentence=sentence),
-                           fg="yellow") + (cat.text("terminal.aside", text=first) if first else ""))
+        mark, colour = ("i", "cyan") if issue.is_note else ("!", "yellow")  # a note says what was decided
+        lines.append(style(f"  {mark} " + cat.text("terminal.load_issue", where=cat.place(issue.where),
+                                                   sentence=sentence), fg=colour)
+                     + (cat.text("terminal.aside", text=first) if first else ""))
     names = [e.name for e in result.exercises]
     name_cols = max([width(n) for n in names] + [width(cat.text("report.exercise"))])
     points_cols = max([len(f"{e.score:g}/{e.max_score:g}") for e in result.exercises] +
