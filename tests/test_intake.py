@@ -256,7 +256,7 @@ def test_an_extracted_download_folder_is_read_like_the_archive(tmp_path, assignm
     (folder / "doejane_LATE_4021_998877_conv_layer.py").write_bytes(CODE)
     [job] = jobs(assignment, folder)
     assert job.id == "4021" and job.identity.system == "canvas" and job.identity.late
-    assert job.path == folder / "doejane_LATE_4021_998877_conv_layer.py"
+    assert job.path == folder / "doejane_LATE_4021_998877_conv_layer.py" and job.source == str(job.path)
 
 
 def test_a_symlink_in_a_folder_is_not_read(tmp_path, assignment):
@@ -268,6 +268,14 @@ def test_a_symlink_in_a_folder_is_not_read(tmp_path, assignment):
     found = by_id(jobs(assignment, folder))
     assert found["alice"].path is None and found["alice"].issues[0].message_key == "problem.special_entry"
     assert found["bob"].path == folder / "bob.py"
+
+
+def test_a_download_unzipped_and_zipped_again_in_a_folder_is_still_read_as_its_lms(tmp_path, assignment):
+    path = write_zip(tmp_path / "again.zip", [("cs101-hw1 submissions/doejane_LATE_4021_998877_conv_layer.py", CODE),
+                                              ("cs101-hw1 submissions/smithjohn_4022_998878_conv_layer.py", CODE)])
+    found = by_id(jobs(assignment, path))
+    assert set(found) == {"4021", "4022"} and found["4021"].identity.late
+    assert found["4021"].source == f"{path}:cs101-hw1 submissions/doejane_LATE_4021_998877_conv_layer.py"
 
 
 def test_colliding_keys_across_downloads_stay_distinct(tmp_path, assignment):

@@ -127,12 +127,17 @@ def _read(entries: list[Entry], *, origin: str, name: str, lms: str | None, arch
     system = lms or detect(entries)
     plain_system = "plain" if archive else "files"
     sep = ":" if archive else "/"
+    wrapper = _wrapper(entries)
+    if wrapper and system == "plain" and lms is None and detect(_inside(entries)) != "plain":
+        # a download unzipped into a folder and zipped again: read it as its LMS named it
+        entries, origin, sep = _inside(entries), f"{origin}{sep}{wrapper}", "/"
+        system = detect(entries)
     if system not in _GROUPERS:
         found = plain.group(entries, system=plain_system, origin=origin, name=name, sep=sep)
         if not archive:  # as before: names a student or an LMS gave keep their id
             found = [replace(f, key=natural_id(Path(f.source))) for f in found]
     else:
-        found, rest = _GROUPERS[system](entries, origin=origin)
+        found, rest = _GROUPERS[system](entries, origin=origin, sep=sep)
         note = Problem("unrecognised_name", f"not named as {system.capitalize()} names its submissions; graded "
                        "without a student's identity", "file", "note.unrecognised_name", {"lms": system.capitalize()})
         found += [replace(f, notes=f.notes + (note,))
@@ -140,3 +145,14 @@ def _read(entries: list[Entry], *, origin: str, name: str, lms: str | None, arch
     if archive and not any(c.is_code for f in found for c in f.files) and not any(f.problems for f in found):
         raise ArchiveError(f"{origin}: the archive holds no .py or .ipynb file (no code at all)")
     return found
+
+
+def _wrapper(entries: list[Entry]) -> str:
+    """The one folder everything in ``entries`` is in, or ""."""
+    tops = {e.parts[0] for e in entries if e.parts}
+    return tops.pop() if len(tops) == 1 and all(len(e.parts) > 1 for e in entries) else ""
+
+
+def _inside(entries: list[Entry]) -> list[Entry]:
+    """``entries`` without their one wrapping folder."""
+    return [Entry("/".join(e.parts[1:]), e.path, e.problem) for e in entries]

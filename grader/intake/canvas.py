@@ -53,7 +53,7 @@ def parse_top(name: str) -> Parsed | None:
     return None
 
 
-def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry]]:
+def group(entries: list[Entry], *, origin: str, sep: str = ":") -> tuple[list[Found], list[Entry]]:
     """Canvas's submissions in ``entries``, and the entries that are not named as Canvas names them."""
     students: dict[str, list[tuple[Parsed, Entry]]] = {}
     rest = []
@@ -84,7 +84,7 @@ def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry
         person = Person(id="" if first.anonymous else key, name=first.name)
         identity = Identity(system=SYSTEM, students=(person,), late=any(p.late for p, _ in items),
                             entry=items[0][1].parts[0], anonymous=first.anonymous)
-        found.append(Found(key, f"{origin}:{items[0][1].parts[0]}", identity, tuple(files), tuple(problems),
+        found.append(Found(key, f"{origin}{sep}{items[0][1].parts[0]}", identity, tuple(files), tuple(problems),
                            tuple(notes)))
     return found, rest
 

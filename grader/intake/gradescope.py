@@ -107,7 +107,7 @@ def _late(created: Any, due: Any) -> bool:
     return created_at > due_at
 
 
-def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry]]:
+def group(entries: list[Entry], *, origin: str, sep: str = ":") -> tuple[list[Found], list[Entry]]:
     """Gradescope's submissions in ``entries``, and the entries outside its ``submission_<id>/`` folders."""
     meta_entry = metadata_entry(entries)
     if meta_entry is None:
@@ -138,5 +138,5 @@ def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry
                             entry="/".join((*root, folder)))
         files = tuple(Candidate(e.path, "/".join(e.parts[len(root) + 1:]), e.name) for e in items)
         problems = tuple(e.problem for e in items if e.problem is not None)
-        found.append(Found(parse_folder(folder).key, f"{origin}:{identity.entry}", identity, files, problems))
+        found.append(Found(parse_folder(folder).key, f"{origin}{sep}{identity.entry}", identity, files, problems))
     return found, rest

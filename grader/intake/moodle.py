@@ -44,7 +44,7 @@ def parse_top(name: str, *, folder: bool = True) -> Parsed | None:
     return None
 
 
-def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry]]:
+def group(entries: list[Entry], *, origin: str, sep: str = ":") -> tuple[list[Found], list[Entry]]:
     """Moodle's submissions in ``entries``, and the entries that are not named as Moodle names them."""
     students: dict[str, list[tuple[Parsed, Entry]]] = {}
     rest = []
@@ -68,5 +68,5 @@ def group(entries: list[Entry], *, origin: str) -> tuple[list[Found], list[Entry
         blind = first.name == _BLIND
         person = Person(id=key, name="" if blind else first.name)
         identity = Identity(system=SYSTEM, students=(person,), entry=first_entry.parts[0], anonymous=blind)
-        found.append(Found(key, f"{origin}:{first_entry.parts[0]}", identity, tuple(files), tuple(problems)))
+        found.append(Found(key, f"{origin}{sep}{first_entry.parts[0]}", identity, tuple(files), tuple(problems)))
     return found, rest
