@@ -95,6 +95,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "zh": "（已截断：显示 {total} 个字符中的 {shown} 个）"},
     "report.no_output": {"en": "Your code printed nothing while loading.", "zh": "你的代码在加载时没有打印任何内容。"},
     "report.load_issues": {"en": "Problems while loading your code", "zh": "加载代码时的问题"},
+    "report.graded_notes": {"en": "What was graded", "zh": "评分的内容"},
     "report.where": {"en": "Where", "zh": "位置"},
     "report.all_passed": {"en": "Every check passed. Well done!", "zh": "所有检查都通过了，做得好！"},
     "terminal.warning": {"en": "warning: {text}", "zh": "警告：{text}"},

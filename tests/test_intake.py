@@ -514,3 +514,6 @@ def test_a_note_is_not_reported_as_a_loading_problem(assignment):
         assert ("  ! file: An entry of the archive was refused" in text) is not loaded
         assert ("problems while loading" in terminal.progress_line(result, cat)) is not loaded
         assert html_report._loaded(result) is loaded
+        page = html_report.render(result, cat)
+        assert "What was graded" in page and "graded a.py, the assignment&#39;s file name" in page
+        assert ("Problems while loading your code" in page) is not loaded
