@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from grader import batch, engine, exports, messages
+from grader import batch, engine, exports, intake, messages
 from grader.assignment import AssignmentError, all_assignments, find
 from grader.errors import ExportRefused, Interrupted, SandboxRefused, SetupProblem, StateProblem, UsageProblem
 from grader.exports import github_classroom, gradescope, late
@@ -101,12 +101,15 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @click.option("--for-students", is_flag=True,
               help="Also write DIR/for-students/<id>/ (result.json, report.html): what a student may see, the "
                    "hidden checks' verdicts without their inputs, counterexamples or the printed output.")
+@click.option("--lms", type=click.Choice(intake.LMS), default=None,
+              help="Read archives and folders as this LMS's download (default: detected from their names).")
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path,
           gradebook_path: Path | None, regrade: bool, jobs: int | None, allow_weak_sandbox: bool,
-          for_students: bool, lang: str | None) -> None:
+          for_students: bool, lms: str | None, lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs).
 
+    PATHS are files, folders, or the zip an LMS gives for download (Canvas, Moodle, Gradescope, or a plain zip).
     Every result is recorded in the gradebook as it finishes; running the same command again grades
     only what is new or changed.
     """
@@ -119,7 +122,8 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     except AssignmentError as exc:
         raise UsageProblem(str(exc)) from None
     cat = messages.catalogue(lang, spec)
-    jobs_list = engine.jobs_for(list(paths))
+    # Archives stay extracted (in a private folder) until the command ends.
+    jobs_list = click.get_current_context().with_resource(engine.jobs_for(list(paths), assignment=spec, lms=lms))
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
     book_path = gradebook_path or batch.default_gradebook(out_dir)

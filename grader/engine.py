@@ -15,16 +15,18 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import policy, submission
+from grader import intake, policy, submission
 from grader.assignment import Assignment, Exercise, versions
 from grader.checks import Check, plain_args
 from grader.messages import place
 from grader.results import (
     ExerciseResult,
+    Identity,
     LoadIssue,
     Outcome,
     Status,
@@ -63,17 +65,30 @@ def _with_env_settings(limits: Limits) -> Limits:
 
 @dataclass(frozen=True)
 class Job:
-    """A submission to grade: where it is and the id it is graded under."""
+    """A submission to grade: its file (or folder), the id it is graded under, and who handed it in."""
 
-    path: Path
-    id: str
+    path: Path | None  # None when intake found nothing to grade: ``issues`` say why
+    id: str  # its folder under --out
     source: str
+    identity: Identity = Identity()
+    issues: tuple[LoadIssue, ...] = ()  # what intake found: the file it chose, entries it could not extract
 
 
-def jobs_for(paths: list[Path]) -> list[Job]:
-    """Expand folders of submissions and give every submission a distinct id."""
-    found = submission.expand(paths)
-    return [Job(p, i, str(p)) for p, i in zip(found, submission.assign_ids(found))]
+@contextmanager
+def jobs_for(paths: list[Path], *, assignment: Assignment, lms: str | None = None) -> Iterator[list[Job]]:
+    """The submissions in ``paths`` (files, folders, LMS archives) as jobs with distinct ids.
+
+    Archives stay extracted, in a private folder, until the block ends.
+    """
+    with intake.opened(paths, lms=lms) as found:
+        chosen = intake.chosen(found, expected_stem=assignment.expected_stem,
+                               names=[e.name for e in assignment.exercises])
+        yield [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
+
+
+def _issue(problem: submission.Problem) -> LoadIssue:
+    return LoadIssue(problem.where, problem.kind, problem.message, message_key=problem.message_key,
+                     message_args=problem.message_args)
 
 
 class Grader:
@@ -139,11 +154,21 @@ class Grader:
             return self._result(job, exercises, [issue], "", started)
 
     def _grade(self, job: Job, started: float) -> SubmissionResult:
-        sub = submission.load(job.path, id=job.id, source=job.source, preferred_stem=self.assignment.expected_stem)
-        issues = [LoadIssue(p.where, p.kind, p.message, message_key=p.message_key, message_args=p.message_args)
-                  for p in sub.problems]
+        issues, path = list(job.issues), job.path
+        if path is not None and path.is_dir():  # a folder given as is (``grader check``): choose its file here
+            choice = intake.choose(intake.candidates(path), expected_stem=self.assignment.expected_stem,
+                                   names=[e.name for e in self.assignment.exercises])
+            issues += [_issue(p) for p in (choice.note, choice.problem) if p]
+            path = choice.file.path if choice.file else None
+        if path is None:
+            sub = submission.Submission(job.id, job.source, None)
+        else:
+            sub = submission.load(path, id=job.id, source=job.source)
+            issues += [_issue(p) for p in sub.problems]
         if sub.plan is None:
-            first = issues[0]
+            first = next((i for i in issues if not i.is_note), None) or LoadIssue(
+                "file", "no_code", "nothing to grade", message_key="problem.nothing_to_grade")
+            issues = issues if first in issues else issues + [first]
             exercises = [self._not_run(e, Status.ERROR, first.message, first.message_key, first.message_args)
                          for e in self.assignment.exercises]
             return self._result(job, exercises, issues, "", started)
@@ -169,6 +194,7 @@ class Grader:
             exercises=tuple(exercises),
             load_issues=tuple(issues),
             output=output,
+            identity=job.identity,
             # The layers the student process reported it applied; nothing ran when no session started.
             isolation=dict(isolation) if isolation else dict(self.template.layers),
             duration_s=round(time.monotonic() - started, 3),
@@ -380,4 +406,4 @@ def check(path: Path, *, assignment: Assignment, limits: Limits = Limits()) -> S
     """What ``grader check`` does: the public checks on one submission."""
     with Grader(assignment, visibilities=PUBLIC, limits=_with_env_settings(limits),
                 one_submission=True) as grader:
-        return grader.grade(Job(path, submission.natural_id(path), str(path)))
+        return grader.grade(Job(path, intake.natural_id(path), str(path)))

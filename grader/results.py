@@ -88,9 +88,13 @@ class ExerciseResult:
     message_args: dict[str, Any] = field(default_factory=dict)
 
 
+# Load issues that only say what intake decided (which file it graded), not that something went wrong.
+NOTE_KINDS = ("chosen_file", "latest_attempt", "unrecognised_name")
+
+
 @dataclass(frozen=True)
 class LoadIssue:
-    """Something that went wrong while loading the submission (not an exercise)."""
+    """Something that went wrong while loading the submission (not an exercise), or a note (``NOTE_KINDS``)."""
 
     where: str  # "cell 3", "line 12", "file"
     kind: str  # "syntax_error", "exception", "timeout", "unreadable", ...
@@ -98,6 +102,10 @@ class LoadIssue:
     traceback: str = ""
     message_key: str | None = None  # ``message`` by key, as in TestResult
     message_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind in NOTE_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Finding submissions, naming them, and turning them into a load plan.
+"""Reading a submission's code file and turning it into a load plan.
 
 Everything here reads student files as data in the grader's own process:
 nothing is executed.  A file that cannot be read becomes a ``Submission``
@@ -18,15 +18,13 @@ from grader.messages import place
 MAX_BYTES = 2 * 1024 * 1024
 CODE_SUFFIXES = (".py", ".ipynb")
 
-# LMS download naming schemes that carry a student id.
-_CANVAS = re.compile(r"^(?P<name>[a-z0-9-]+)_(?:late_)?(?P<id>\d+)_\d+_.+$", re.IGNORECASE)
-_MOODLE = re.compile(r"^.+_(?P<id>\d+)_assignsubmission_\w+$")
-_GRADESCOPE = re.compile(r"^submission_(?P<id>\d+)$")
-
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"
+    # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"; from an archive
+    # (grader.intake) also "unsafe_entry", "encrypted", "corrupt_entry", "duplicate_entry", "nested_archive",
+    # and the notes "chosen_file", "latest_attempt", "unrecognised_name" (grader.results.NOTE_KINDS)
+    kind: str
     message: str  # English; ``message_key`` + ``message_args`` name it in the catalogue (grader.messages)
     where: str = "file"
     message_key: str | None = None
@@ -43,102 +41,11 @@ class Submission:
     trees: tuple[ast.Module, ...] = field(default=(), compare=False, repr=False)  # parsed code, for the policy scan
 
 
-# ------------------------------------------------------------------- naming
-
-
-def natural_id(path: Path) -> str:
-    """A submission's id: an LMS student id when the name carries one, else the name without extension."""
-    stem = path.name if path.is_dir() else path.stem
-    for pattern in (_GRADESCOPE, _MOODLE, _CANVAS):
-        match = pattern.match(stem if pattern is not _CANVAS else path.name)
-        if match:
-            return match.group("id")
-    return stem
-
-
-def assign_ids(paths: list[Path]) -> list[str]:
-    """Distinct ids for ``paths`` in order: colliding ones keep their suffix (``a-py``, ``a-ipynb``), then a counter.
-
-    Names are made safe before they are compared, so ``a b.py`` and ``a_b.py`` cannot end up sharing a folder.
-    """
-    natural = [_safe_id(natural_id(p)) for p in paths]
-    counts: dict[str, int] = {}
-    for name in natural:
-        counts[name] = counts.get(name, 0) + 1
-    ids, seen = [], set()
-    for path, name in zip(paths, natural):
-        candidate = name
-        if counts[name] > 1 and path.suffix:
-            candidate = _safe_id(f"{name}-{path.suffix.lstrip('.')}")
-        unique, n = candidate, 2
-        while unique in seen:
-            unique, n = f"{candidate}-{n}", n + 1
-        seen.add(unique)
-        ids.append(unique)
-    return ids
-
-
-def _safe_id(name: str) -> str:
-    # Ids become folder names under --out: keep them to a safe alphabet.
-    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._-") or "submission"  # no leading "-": a spreadsheet formula
-    return cleaned[:100]
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def _code_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix in CODE_SUFFIXES
-        and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)
-    )
-
-
-def expand(paths: list[Path]) -> list[Path]:
-    """The submissions named by ``paths``: a file, a folder holding one submission, or a folder of submissions."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_file():
-            found.append(path)
-            continue
-        entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "__")))
-        code_here = [p for p in entries if p.is_file() and p.suffix in CODE_SUFFIXES]
-        folders = [p for p in entries if p.is_dir() and _code_files(p)]
-        if len(code_here) == 1 and not folders:
-            found.append(path)  # one student's folder
-        else:
-            found.extend(code_here + folders)  # a class: each entry is a submission
-    return found
-
-
-def pick_file(folder: Path, preferred_stem: str) -> tuple[Path | None, Problem | None]:
-    """The code file of a submission folder, or None and why not."""
-    files = _code_files(folder)
-    if len(files) == 1:
-        return files[0], None
-    preferred = [p for p in files if p.stem == preferred_stem]
-    if len(preferred) == 1:
-        return preferred[0], None
-    if not files:
-        return None, Problem("no_code", "the folder holds no .py or .ipynb file", message_key="problem.no_code_file")
-    names = ", ".join(str(p.relative_to(folder)) for p in files[:5])
-    file = f"{preferred_stem}.py"
-    return None, Problem("no_code", f"the folder holds several code files ({names}); name the one to grade {file}",
-                         message_key="problem.several_files", message_args={"names": names, "file": file})
-
-
 # ------------------------------------------------------------------ reading
 
 
-def load(path: Path, *, id: str, source: str, preferred_stem: str) -> Submission:
-    file = path
-    if path.is_dir():
-        file, why = pick_file(path, preferred_stem)
-        if file is None:
-            return Submission(id, source, None, problems=(why,))
+def load(file: Path, *, id: str, source: str) -> Submission:
+    """The load plan of one code file (``grader.intake`` chooses it when a submission holds several)."""
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORPUS, ROOT, grade
-from grader import cli, messages
+from grader import cli, intake, messages
 from grader.assignment import all_assignments
 from grader.engine import PUBLIC, Grader, _load_issues
 from grader.messages import catalogue, default_lang, normalize_lang, template_fields
@@ -354,12 +354,45 @@ def _problem_files(folder: Path) -> dict[str, Path]:
     return made
 
 
+def _intake_problems(folder: Path) -> dict[str, object]:
+    """One problem or note for each kind grader.intake finds in a download (see tests/test_intake.py)."""
+    from lms_archives import symlink, write_zip, zip_bytes
+
+    zeros = b"\0" * (3 * 1024 * 1024)
+    nested = zip_bytes([("deeper.zip", zip_bytes([("x.py", b"x = 1\n")])), ("conv_layer.py", b"x = 1\n")])
+    path = write_zip(folder / "all.zip", [
+        ("../evil.py", b"x = 1\n"), symlink("s/link.py", "/etc/passwd"), ("b/bomb.py", zeros),
+        ("n/hw.zip", nested), ("c/conv_layer.py", b"x = 1\n"), ("c/helpers.py", b"x = 1\n"),
+        ("d/a.py", b"def corr2d(): pass\n"), ("d/b.py", b"x = 1\n"), ("e/notes.pdf", b"%PDF"), ("e/x.txt", b"")])
+    made = {}
+    with intake.opened([path]) as found:
+        for item in found:
+            choice = intake.choose(item.files, expected_stem="conv_layer", names=["corr2d"])
+            for problem in item.problems + tuple(p for p in (choice.note, choice.problem) if p):
+                made[f"{item.key}:{problem.message_key}"] = problem
+    canvas = write_zip(folder / "canvas.zip", [("doejane_4021_1_conv_layer.py", b"x = 1\n"),
+                                               ("doejane_4021_2_conv_layer-1.py", b"x = 1\n"), ("stray.py", b"")])
+    with intake.opened([canvas], lms="canvas") as found:
+        for item in found:
+            made |= {f"{item.key}:{p.message_key}": p for p in item.notes}
+    assert {p.message_key for p in made.values()} >= {
+        "problem.unsafe_entry", "problem.special_entry", "problem.entry_bomb", "problem.nested_archive",
+        "note.chosen_by_name", "note.chosen_by_names", "note.latest_attempt", "note.unrecognised_name"}
+    return made
+
+
 def test_every_problem_reading_a_submission_has_a_sentence_in_both_languages(assignment, tmp_path):
     from grader.submission import load
 
     en, zh = catalogue("en", assignment), catalogue("zh", assignment)
+    problems = {}
     for name, path in _problem_files(tmp_path).items():
-        problem, = load(path, id=name, source=str(path), preferred_stem="conv_layer").problems
+        if path.is_dir():  # a folder: intake chooses its file, or says why it cannot
+            choice = intake.choose(intake.candidates(path), expected_stem="conv_layer", names=["corr2d"])
+            problems[name] = choice.problem
+        else:
+            problems[name], = load(path, id=name, source=str(path)).problems
+    for name, problem in (problems | _intake_problems(tmp_path)).items():
         assert problem.message_key and zh.has(problem.message_key), name
         assert en.sentence(problem.message_key, problem.message_args, problem.message) == problem.message, name
         assert zh.sentence(problem.message_key, problem.message_args, problem.message) != problem.message, name

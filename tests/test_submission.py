@@ -5,8 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grader import submission
-from grader.submission import assign_ids, expand, ipython_to_python, load, natural_id
+from grader import intake, submission
+from grader.intake import assign_ids, natural_id
+from grader.submission import ipython_to_python, load
 
 
 def test_ids_are_file_names_without_extension(tmp_path):
@@ -54,22 +55,24 @@ def test_expand_a_class_folder_and_a_student_folder(tmp_path):
     (cls / "alice.py").write_text("x = 1\n")
     (cls / "carol.ipynb").write_text("{}")
     (cls / "notes.txt").write_text("not code")
-    assert [p.name for p in expand([cls])] == ["alice.py", "carol.ipynb", "bob"]
-    assert expand([cls / "bob"]) == [cls / "bob"]
+    with intake.opened([cls]) as found:
+        assert [f.source for f in found] == [str(cls / n) for n in ("alice.py", "carol.ipynb", "bob")]
+    with intake.opened([cls / "bob"]) as found:
+        assert [(f.key, f.source) for f in found] == [("bob", str(cls / "bob"))]
 
 
 def test_folder_with_several_code_files_prefers_the_assignment_file(tmp_path):
     (tmp_path / "helpers.py").write_text("x = 1\n")
     (tmp_path / "conv_layer.py").write_text("x = 2\n")
-    sub = load(tmp_path, id="s", source=str(tmp_path), preferred_stem="conv_layer")
-    assert sub.file.name == "conv_layer.py" and sub.plan["source"] == "x = 2\n"
+    choice = intake.choose(intake.candidates(tmp_path), expected_stem="conv_layer", names=["corr2d"])
+    assert choice.file.path == tmp_path / "conv_layer.py" and choice.note.kind == "chosen_file"
 
 
 def test_folder_with_ambiguous_code_files_is_a_clear_problem(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("x = 2\n")
-    sub = load(tmp_path, id="s", source=str(tmp_path), preferred_stem="conv_layer")
-    assert sub.plan is None and "several code files" in sub.problems[0].message
+    choice = intake.choose(intake.candidates(tmp_path), expected_stem="conv_layer", names=["corr2d"])
+    assert choice.file is None and "several code files" in choice.problem.message
 
 
 @pytest.mark.parametrize("content, kind, words", [
@@ -81,7 +84,7 @@ def test_folder_with_ambiguous_code_files_is_a_clear_problem(tmp_path):
 def test_unreadable_python_files_become_problems(tmp_path, content, kind, words):
     path = tmp_path / "s.py"
     path.write_bytes(content)
-    sub = load(path, id="s", source=str(path), preferred_stem="conv_layer")
+    sub = load(path, id="s", source=str(path))
     assert sub.plan is None
     assert sub.problems[0].kind == kind and words in sub.problems[0].message
 
@@ -90,7 +93,7 @@ def test_huge_files_are_refused_without_reading_them(tmp_path, monkeypatch):
     monkeypatch.setattr(submission, "MAX_BYTES", 100)
     path = tmp_path / "s.py"
     path.write_text("x = 1\n" * 100)
-    sub = load(path, id="s", source=str(path), preferred_stem="conv_layer")
+    sub = load(path, id="s", source=str(path))
     assert sub.problems[0].kind == "too_large"
 
 
@@ -98,7 +101,7 @@ def test_huge_files_are_refused_without_reading_them(tmp_path, monkeypatch):
 def test_corrupt_notebooks_become_problems(tmp_path, text):
     path = tmp_path / "s.ipynb"
     path.write_text(text)
-    sub = load(path, id="s", source=str(path), preferred_stem="conv_layer")
+    sub = load(path, id="s", source=str(path))
     assert sub.plan is None and sub.problems[0].kind in ("corrupt_notebook", "no_code")
 
 
@@ -113,7 +116,7 @@ def test_notebook_cells_become_units_with_magics_neutralised(tmp_path):
     ]
     path = tmp_path / "s.ipynb"
     nbformat.write(nb, path)
-    sub = load(path, id="s", source=str(path), preferred_stem="conv_layer")
+    sub = load(path, id="s", source=str(path))
     labels = [c["label"] for c in sub.plan["cells"]]
     assert labels == ["cell 2", "cell 4", "cell 5"]  # the %%bash cell is not Python
     for cell in sub.plan["cells"]:

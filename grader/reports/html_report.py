@@ -76,7 +76,7 @@ class ExerciseView:
 
 def _loaded(result: SubmissionResult) -> bool:
     """False when loading went wrong: tests that then failed without a trace failed because of it."""
-    return not result.load_issues
+    return not any(not issue.is_note for issue in result.load_issues)  # a note (the file chosen) is no failure
 
 
 def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anchor: str,
@@ -157,11 +157,13 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
     loaded = _loaded(result)
     exercises = [exercise_view(e, cat, loaded) for e in result.exercises]
     output = result.output or ""
-    load_issues = []
+    load_issues, notes = [], []
     for issue in result.load_issues:
         sentence, detail = cat.load_issue(issue)
-        load_issues.append({"where": cat.place(issue.where), "sentence": sentence, "message": detail,
-                            "traceback": issue.traceback[-TRACEBACK_LIMIT:]})
+        # A note (the file chosen) says what was graded; it is not a problem loading the code.
+        (notes if issue.is_note else load_issues).append({
+            "where": cat.place(issue.where), "sentence": sentence, "message": detail,
+            "traceback": issue.traceback[-TRACEBACK_LIMIT:]})
     which = ", ".join(cat.text(f"report.{v.value}") for v in result.visibilities)
     off = isolation.layers_off(result.isolation or {})
     return {
@@ -180,6 +182,7 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
         "exercises": exercises,
         "all_passed": bool(result.exercises) and all(e.status is Status.PASSED for e in result.exercises),
         "load_issues": load_issues,
+        "notes": notes,
         "output": output[:OUTPUT_LIMIT],
         "output_total": len(output),
         "output_truncated": len(output) > OUTPUT_LIMIT,

@@ -103,13 +103,15 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 
-    loaded = not result.load_issues
+    loaded = not any(not issue.is_note for issue in result.load_issues)  # a note (the file chosen) is no failure
     lines = [style(cat.text("report.title", submission=result.submission), bold=True) + f"  ({result.assignment})"]
     for issue in result.load_issues:
         sentence, detail = cat.load_issue(issue)
         first = detail.splitlines()[0] if detail else ""
-        lines.append(style("  ! " + cat.text("terminal.load_issue", where=cat.place(issue.where), sentence=sentence),
-                           fg="yellow") + (cat.text("terminal.aside", text=first) if first else ""))
+        mark, colour = ("i", "cyan") if issue.is_note else ("!", "yellow")  # a note says what was decided
+        lines.append(style(f"  {mark} " + cat.text("terminal.load_issue", where=cat.place(issue.where),
+                                                   sentence=sentence), fg=colour)
+                     + (cat.text("terminal.aside", text=first) if first else ""))
     names = [e.name for e in result.exercises]
     name_cols = max([width(n) for n in names] + [width(cat.text("report.exercise"))])
     points_cols = max([len(f"{e.score:g}/{e.max_score:g}") for e in result.exercises] +
@@ -147,8 +149,8 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
 
 def progress_line(result: SubmissionResult, cat: Catalogue) -> str:
     """``grade``'s line per submission: its score, and whether it needs the instructor's eyes."""
-    kinds = {issue.kind for issue in result.load_issues}
+    kinds = {issue.kind for issue in result.load_issues if not issue.is_note}
     key = ("terminal.progress_grader_error" if "internal_error" in kinds else
            "terminal.progress_load_issues" if kinds else "terminal.progress")
     return cat.text(key, submission=result.submission, score=f"{result.score:g}", max_score=f"{result.max_score:g}",
-                    n=len(result.load_issues))
+                    n=sum(1 for issue in result.load_issues if not issue.is_note))
