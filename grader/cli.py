@@ -75,12 +75,15 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
               help="Folder for DIR/<id>/result.json and report.html, DIR/grades.csv and DIR/summary.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Parallel graders (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT) instead of "
+                   "here; needs `pip install 'grader[dask]'` here and on the workers. -j is then ignored.")
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
                    "which were off). Without it, grade refuses.")
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path, jobs: int | None,
-          allow_weak_sandbox: bool, lang: str | None) -> None:
+          dask_address: str | None, allow_weak_sandbox: bool, lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs)."""
     try:
         spec = find(assignment, course)
@@ -106,8 +109,21 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
         click.echo(terminal.progress_line(result, cat), err=True)
 
     try:
-        results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
-                                     limits=Limits(strict=not allow_weak_sandbox), on_result=written)
+        if dask_address is not None:
+            try:
+                from grader.cluster import DaskBackend  # imports distributed: only when asked for
+            except ModuleNotFoundError as exc:
+                raise SetupProblem(f"--dask needs {exc.name}: pip install 'grader[dask]'") from None
+            results = []
+            for result in DaskBackend(dask_address).results(jobs_list, assignment=spec, visibilities=engine.ALL,
+                                                            limits=Limits(strict=not allow_weak_sandbox)):
+                written(result)
+                results.append(result)
+            order = {job.id: n for n, job in enumerate(jobs_list)}
+            results.sort(key=lambda r: order[r.submission])  # as a local batch lists them
+        else:
+            results = engine.grade_batch(jobs_list, assignment=spec, workers=jobs or engine.default_workers(),
+                                         limits=Limits(strict=not allow_weak_sandbox), on_result=written)
     except WeakSandbox as exc:
         raise SandboxRefused(str(exc)) from None
     except SandboxError as exc:
