@@ -277,15 +277,17 @@ def grade_on_worker(plugin_name: str, parcel: SubmissionParcel, visibilities: tu
 class DaskBackend:
     """Grades jobs on the Dask cluster whose scheduler is at ``address``; results as they finish."""
 
-    def __init__(self, address: str, *, connect_timeout_s: float = 30.0, no_worker_timeout_s: float = 120.0):
+    def __init__(self, address: str, *, connect_timeout_s: float | None = None, no_worker_timeout_s: float = 120.0):
         self.address = address
+        # None: Dask's own setting (distributed.comm.timeouts.connect, 30 s unless configured otherwise)
         self.connect_timeout_s = connect_timeout_s
         self.no_worker_timeout_s = no_worker_timeout_s  # how long to wait for a worker to join an empty cluster
         self.refusals: dict[str, str] = {}  # worker address -> why it would not grade (after ``results``)
 
     def _connect(self) -> Client:
         try:
-            return Client(self.address, timeout=self.connect_timeout_s, set_as_default=False)
+            timeout = {} if self.connect_timeout_s is None else {"timeout": self.connect_timeout_s}
+            return Client(self.address, set_as_default=False, **timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address} ({exc})") from None
 
