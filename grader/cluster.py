@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
@@ -246,11 +247,27 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
+def versions() -> dict[str, str]:
+    """What a verdict depends on besides the assignment: a worker must run the client's versions."""
+    found = {}
+    for name in ("grader", "torch", "hypothesis"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "unknown"
+    return found
+
+
 def grade_on_worker(plugin_name: str, parcel: SubmissionParcel, visibilities: tuple[Visibility, ...],
-                    limits: Limits) -> dict:
-    """The task a worker runs: ``{"result": plain}``, or ``{"refused": why, "worker": address}``."""
+                    limits: Limits, client_versions: dict[str, str]) -> dict:
+    """The task a worker runs: ``{"result": plain}``, or ``{"refused": why, "weak": bool, "worker": address}``."""
     worker = get_worker()
     try:
+        here = versions()
+        if here != client_versions:  # another Hypothesis draws other inputs: the verdicts could differ
+            mine = ", ".join(f"{k} {v}" for k, v in here.items())
+            theirs = ", ".join(f"{k} {v}" for k, v in client_versions.items())
+            raise AssignmentError(f"this worker has {mine}; the client has {theirs}")
         course = worker.plugins.get(plugin_name)
         if course is None:
             raise AssignmentError("the assignment has not arrived on this worker")
@@ -260,13 +277,13 @@ def grade_on_worker(plugin_name: str, parcel: SubmissionParcel, visibilities: tu
         grader = _POOL.take(key, lambda: Grader(course.assignment(), visibilities=visibilities,
                                                 limits=limits).__enter__())
     except (SandboxError, AssignmentError) as exc:
-        return {"refused": str(exc), "worker": worker.address}
+        return {"refused": str(exc), "weak": isinstance(exc, WeakSandbox), "worker": worker.address}
     with tempfile.TemporaryDirectory(prefix="grader-submission-") as folder:
         try:
             result = grader.grade(parcel.unpack(Path(folder)))
         except SandboxError as exc:  # the machine failed, not the submission: let another worker grade it
             grader.__exit__()
-            return {"refused": str(exc), "worker": worker.address}
+            return {"refused": str(exc), "weak": False, "worker": worker.address}
     _POOL.give(key, grader)
     return {"result": to_plain(result)}
 
@@ -283,6 +300,7 @@ class DaskBackend:
         self.connect_timeout_s = connect_timeout_s
         self.no_worker_timeout_s = no_worker_timeout_s  # how long to wait for a worker to join an empty cluster
         self.refusals: dict[str, str] = {}  # worker address -> why it would not grade (after ``results``)
+        self._weak: set[str] = set()  # those of them that lack sandbox layers
 
     def _connect(self) -> Client:
         try:
@@ -300,21 +318,19 @@ class DaskBackend:
         try:
             plugin = CoursePlugin(CourseParcel.of(assignment))
             client.register_plugin(plugin, name=plugin.plugin_name)
+            mine = versions()
             queue = list(reversed(jobs))  # submitted a window at a time: the client's memory stays flat
             done: set[str] = set()
             lost: dict[str, str] = {}
             finished = as_completed([], loop=client.loop)
 
             def submit(job: Job, workers: frozenset[str] | None = None) -> None:
+                workers = workers or None  # none connected just now: whichever joins
                 future = client.submit(grade_on_worker, plugin.plugin_name, SubmissionParcel.pack(job),
-                                       tuple(visibilities), limits, pure=False, key=f"grade-{job.id}-{os.urandom(4).hex()}",
+                                       tuple(visibilities), limits, mine, key=f"grade-{job.id}-{os.urandom(4).hex()}",
                                        workers=sorted(workers) if workers else None, allow_other_workers=False)
                 pending[future] = (job, workers)
                 finished.add(future)
-
-            def able() -> frozenset[str]:
-                """The workers now connected that have not refused."""
-                return frozenset(client.nthreads()) - set(self.refusals)
 
             def refill() -> None:
                 window = max(4, 2 * sum(client.nthreads().values()))
@@ -322,15 +338,17 @@ class DaskBackend:
                     submit(queue.pop())
 
             refill()
-            last_progress = time.monotonic()
+            last_progress = next_watch = time.monotonic()
             while pending:
                 batch = finished.next_batch(block=False) if finished.has_ready() else []
                 if not batch:
                     time.sleep(0.1)
-                    if time.monotonic() - last_progress > WATCH_EVERY_S:
-                        self._watch(client, pending, able, submit, last_progress)
+                    if time.monotonic() > next_watch:
+                        self._watch(client, pending, submit, last_progress)
+                        next_watch = time.monotonic() + WATCH_EVERY_S
                     continue
                 last_progress = time.monotonic()
+                next_watch = last_progress + WATCH_EVERY_S
                 for future in batch:
                     if future not in pending:
                         continue  # cancelled and resubmitted already
@@ -338,10 +356,9 @@ class DaskBackend:
                     outcome = self._outcome(future)
                     if "refused" in outcome:
                         self.refusals[outcome["worker"]] = outcome["refused"]
-                        workers = able()
-                        if not workers:
-                            raise NoWorkerCanGrade(self.refusals)
-                        submit(job, workers)
+                        if outcome["weak"]:
+                            self._weak.add(outcome["worker"])
+                        submit(job, self._able(client))
                     elif "lost" in outcome:
                         lost[job.id] = outcome["lost"]
                     elif job.id not in done:
@@ -373,19 +390,28 @@ class DaskBackend:
                 return {"lost": str(exc)}
         return outcome
 
-    def _watch(self, client: Client, pending: dict, able, submit, last_progress: float) -> None:
+    def _able(self, client: Client) -> frozenset[str]:
+        """The workers now connected that have not refused; an error when every one of them has."""
+        connected = frozenset(client.nthreads())
+        able = connected - set(self.refusals)
+        if connected and not able:
+            if set(self.refusals) <= self._weak:
+                raise NoWorkerCanGrade(self.refusals)
+            raise ClusterError("no worker of the cluster can grade: " + "; ".join(
+                f"{worker}: {why}" for worker, why in sorted(self.refusals.items())))
+        return able
+
+    def _watch(self, client: Client, pending: dict, submit, last_progress: float) -> None:
         """Nothing finished for a while: make sure every pending job can still run somewhere."""
-        workers = able()
         if not client.nthreads():
             if time.monotonic() - last_progress > self.no_worker_timeout_s:
                 raise ClusterError(f"no Dask worker has been connected to {self.address} for "
                                    f"{self.no_worker_timeout_s:g} s")
             return
-        if not workers:
-            raise NoWorkerCanGrade(self.refusals)
+        workers = self._able(client)
         # Jobs sent to workers that refused others have gone: send them to the workers left.
         for future, (job, allowed) in list(pending.items()):
-            if allowed is not None and not allowed & set(client.nthreads()):
+            if allowed is not None and not allowed & workers:
                 del pending[future]
                 future.cancel()
                 submit(job, workers)

@@ -255,6 +255,18 @@ def test_a_worker_without_the_sandbox_does_not_grade_and_others_do(cluster, tmp_
     weak_ok = list(DaskBackend(cluster.address).results(jobs[:2], assignment=assignment, limits=Limits(strict=False)))
     assert sorted(r.submission for r in weak_ok) == sorted(job.id for job in jobs[:2])
 
+    # Stopping early (Ctrl-C, an error in the caller) cancels what was sent: the scheduler is left with no task.
+    results = DaskBackend(cluster.address).results(jobs, assignment=assignment, limits=Limits(strict=True))
+    next(results)
+    results.close()
+    from distributed import Client
+
+    with Client(cluster.address, set_as_default=False) as client:
+        deadline = time.monotonic() + 30
+        while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
+            assert time.monotonic() < deadline, "tasks left on the scheduler"
+            time.sleep(0.2)
+
 
 @pytest.mark.slow
 def test_grade_with_an_unreachable_scheduler_says_so(tmp_path):
