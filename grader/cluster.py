@@ -38,15 +38,19 @@ from grader.results import ResultFormatError, SubmissionResult, Visibility, from
 from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
 from grader.submission import CODE_SUFFIXES, MAX_BYTES
 
-# What one submission may ship: every file of its folder, but bytes only for files the loader would
-# read (at most MAX_BYTES each), up to this many in all; larger files travel as their size only.
+# What one submission ships: the names of its folder's files (up to MAX_PARCEL_FILES), and the bytes of
+# those no larger than the loader reads (MAX_BYTES), code first, up to MAX_PARCEL_BYTES in all; the other
+# files travel as their size only.
 MAX_PARCEL_BYTES = 4 * MAX_BYTES
 MAX_PARCEL_FILES = 1000
 WATCH_EVERY_S = 2.0  # how often the client checks, while nothing finishes, that some worker can still grade
 
 
 class ClusterError(SandboxError):
-    """The cluster cannot grade as asked (no scheduler, no worker, submissions lost); a setup problem, exit 3."""
+    """The cluster cannot grade as asked (no scheduler, no worker, submissions lost).
+
+    A ``SandboxError``: like a machine that cannot run the sandbox, the CLI reports it as a setup problem.
+    """
 
 
 class NoWorkerCanGrade(WeakSandbox):

@@ -23,7 +23,7 @@ import pytest
 from conftest import CORPUS, ROOT
 from grader import engine
 from grader.assignment import AssignmentError, find
-from grader.cluster import CourseParcel, DaskBackend, NoWorkerCanGrade, SubmissionParcel
+from grader.cluster import ClusterError, CourseParcel, DaskBackend, NoWorkerCanGrade, SubmissionParcel
 from grader.engine import Job
 from grader.results import to_plain
 from grader.sandbox.workers import Limits
@@ -140,7 +140,8 @@ class Cluster:
         with Client(self.address, set_as_default=False) as client:
             deadline = time.monotonic() + 180
             while True:
-                joined = {info["name"]: address for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+                joined = client.run_on_scheduler(
+                    lambda dask_scheduler: {ws.name: address for address, ws in dask_scheduler.workers.items()})
                 if set(names) <= set(joined):
                     return {name: joined[name] for name in names}
                 for name in names:
@@ -231,6 +232,17 @@ def test_a_batch_on_two_workers_equals_the_local_run_though_one_is_killed(cluste
     assert len(jobs) == 12 and local["1234"]["score"] == 100  # the folder, graded on its conv_layer.py
     assert local["huge"]["load_issues"][0]["kind"] == "too_large"
 
+    # The command line, through the worker left: the files of a local run, grades.csv in the same order.
+    paths = [str(job.path) for job in jobs[:4]]
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", *paths, "--out", str(tmp_path / "out"),
+                           "--dask", cluster.address], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert [row.split(",")[:2] for row in rows] == [[job.id, f"{local[job.id]['score']:g}"] for job in jobs[:4]]
+    for job in jobs[:4]:
+        written = json.loads((tmp_path / "out" / job.id / "result.json").read_text(encoding="utf-8"))
+        assert written["exercises"][0]["tests"] == local[job.id]["exercises"][0]["tests"]
+
 
 @pytest.mark.slow
 def test_a_worker_without_the_sandbox_does_not_grade_and_others_do(cluster, tmp_path, assignment):
@@ -277,3 +289,10 @@ def test_grade_with_an_unreachable_scheduler_says_so(tmp_path):
     assert done.returncode == 3, done.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+@pytest.mark.slow
+def test_a_cluster_without_workers_says_so(cluster, assignment):
+    jobs = engine.jobs_for([CORPUS / "correct_loops.py"])
+    with pytest.raises(ClusterError, match="no Dask worker has been connected"):
+        list(DaskBackend(cluster.address, no_worker_timeout_s=3).results(jobs, assignment=assignment))
