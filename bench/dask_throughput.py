@@ -80,7 +80,7 @@ def main() -> None:
           f"{os.cpu_count()} cores")
     for name in variants:
         per = statistics.median(times[name]) / n
-        print(f"grader grade {name:<18} {per:6.2f} s per submission  {n / (per * n):5.2f} submissions/s  "
+        print(f"grader grade {name:<18} {per:6.2f} s per submission  {1 / per:5.2f} submissions/s  "
               f"{per / one:.2f}x -j 1   (runs: {', '.join(f'{t:.1f}' for t in times[name])} s)")
     print(f"grader grade --dask, first run (workers start their graders): {cold / n:.2f} s per submission "
           f"(total {cold:.1f} s)")

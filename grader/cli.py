@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -115,10 +116,12 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
             except ModuleNotFoundError as exc:
                 raise SetupProblem(f"--dask needs {exc.name}: pip install 'grader[dask]'") from None
             results = []
-            for result in DaskBackend(dask_address).results(jobs_list, assignment=spec, visibilities=engine.ALL,
-                                                            limits=Limits(strict=not allow_weak_sandbox)):
-                written(result)
-                results.append(result)
+            graded = DaskBackend(dask_address).results(jobs_list, assignment=spec, visibilities=engine.ALL,
+                                                       limits=Limits(strict=not allow_weak_sandbox))
+            with closing(graded):  # Ctrl-C or an error here cancels what the cluster has not done yet
+                for result in graded:
+                    written(result)
+                    results.append(result)
             order = {job.id: n for n, job in enumerate(jobs_list)}
             results.sort(key=lambda r: order[r.submission])  # as a local batch lists them
         else:
