@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading_speed import ROOT, class_folder, grader, timed
+from grading_speed import class_folder, grader, timed
 
 
 def start_cluster(folder: Path) -> tuple[str, list[subprocess.Popen]]:

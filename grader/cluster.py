@@ -264,7 +264,7 @@ def versions() -> dict[str, str]:
 
 def grade_on_worker(plugin_name: str, parcel: SubmissionParcel, visibilities: tuple[Visibility, ...],
                     limits: Limits, client_versions: dict[str, str]) -> dict:
-    """The task a worker runs: ``{"result": plain}``, or ``{"refused": why, "weak": bool, "worker": address}``."""
+    """The task a worker runs: ``{"result": plain, "worker": address}``, or ``{"refused": why, "weak": bool, ...}``."""
     worker = get_worker()
     try:
         here = versions()
@@ -289,7 +289,7 @@ def grade_on_worker(plugin_name: str, parcel: SubmissionParcel, visibilities: tu
             grader.__exit__()
             return {"refused": str(exc), "weak": False, "worker": worker.address}
     _POOL.give(key, grader)
-    return {"result": to_plain(result)}
+    return {"result": to_plain(result), "worker": worker.address}
 
 
 # ------------------------------------------------------------------ client
@@ -305,6 +305,7 @@ class DaskBackend:
         self.no_worker_timeout_s = no_worker_timeout_s  # how long to wait for a worker to join an empty cluster
         self.refusals: dict[str, str] = {}  # worker address -> why it would not grade (after ``results``)
         self._weak: set[str] = set()  # those of them that lack sandbox layers
+        self.graded_by: dict[str, str] = {}  # job id -> the worker whose result was yielded
 
     def _connect(self) -> Client:
         try:
@@ -324,7 +325,6 @@ class DaskBackend:
             client.register_plugin(plugin, name=plugin.plugin_name)
             mine = versions()
             queue = list(reversed(jobs))  # submitted a window at a time: the client's memory stays flat
-            done: set[str] = set()
             lost: dict[str, str] = {}
             finished = as_completed([], loop=client.loop)
 
@@ -365,8 +365,8 @@ class DaskBackend:
                         submit(job, self._able(client))
                     elif "lost" in outcome:
                         lost[job.id] = outcome["lost"]
-                    elif job.id not in done:
-                        done.add(job.id)
+                    elif job.id not in self.graded_by:
+                        self.graded_by[job.id] = outcome["worker"]
                         yield outcome["result"]
                 refill()
             if lost:
@@ -389,7 +389,7 @@ class DaskBackend:
         outcome = future.result()
         if "result" in outcome:
             try:
-                outcome = {"result": from_plain(outcome["result"])}
+                outcome = dict(outcome, result=from_plain(outcome["result"]))
             except ResultFormatError as exc:  # a worker with another grader version
                 return {"lost": str(exc)}
         return outcome

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -149,7 +150,16 @@ class Cluster:
                 assert time.monotonic() < deadline, f"workers {names} did not join: {joined}"
                 time.sleep(0.3)
 
-    def kill(self, name: str) -> None:
+    def kill_while_grading(self, name: str, address: str) -> None:
+        """SIGKILL worker ``name`` as soon as it is running a task."""
+        from distributed import Client
+
+        with Client(self.address, set_as_default=False) as client:
+            deadline = time.monotonic() + 120
+            while not client.run_on_scheduler(
+                    lambda dask_scheduler: len(dask_scheduler.workers[address].processing)):
+                assert time.monotonic() < deadline, f"{name} was given nothing to grade"
+                time.sleep(0.05)
         self.processes[name].send_signal(signal.SIGKILL)
         self.processes[name].wait()
 
@@ -193,6 +203,17 @@ def comparable(result) -> dict:
     return plain
 
 
+def differences(got: dict, expected: dict) -> str:
+    """What differs between two plain results, readably: the fields, and each test that ended otherwise."""
+    lines = [f"{got['submission']}: {key}" for key in got if key != "exercises" and got[key] != expected.get(key)]
+    for mine, theirs in zip(got["exercises"], expected["exercises"]):
+        for a, b in zip(mine["tests"], theirs["tests"]):
+            if a != b:
+                lines.append(f"{mine['name']} / {a['name']}: {a['outcome']} {a['message'][:200]!r} "
+                             f"instead of {b['outcome']} {b['message'][:200]!r}")
+    return "\n".join(lines)
+
+
 def batch(tmp_path: Path) -> list[Job]:
     names = ["correct_loops.py", "flipped_kernel.py", "raises_at_module_level.py", "syntax_error.py",
              "not_utf8.py", "matmul_first_row.py", "forbidden_conv.py", "in_place.py", "exit_early.py",
@@ -213,21 +234,28 @@ def test_a_batch_on_two_workers_equals_the_local_run_though_one_is_killed(cluste
     cluster.add_worker("w2")
     jobs = batch(tmp_path)
     local = {job.id: comparable(grader_all.grade(job)) for job in jobs}  # while the workers start
-    cluster.wait_for(["w1", "w2"])
+    workers = cluster.wait_for(["w1", "w2"])
 
     backend = DaskBackend(cluster.address)
-    seen, after_kill = [], 0
+    seen: list[str] = []
+    killed_after: list[int] = []  # how many results had come when w2 was killed
+
+    def kill_w2() -> None:
+        cluster.kill_while_grading("w2", workers["w2"])  # what it holds is graded again by w1
+        killed_after.append(len(seen))
+
+    killer = threading.Thread(target=kill_w2, daemon=True)
     for result in backend.results(jobs, assignment=grader_all.assignment, visibilities=engine.ALL,
                                   limits=Limits(strict=True)):
         seen.append(result.submission)
-        if len(seen) == 2:
-            cluster.kill("w2")  # mid-batch: it holds a submission or more, graded again by w1
-        elif len(seen) > 2:
-            after_kill += 1
-        assert comparable(result) == local[result.submission], result.submission
+        if len(seen) == 1:
+            killer.start()  # on its own thread: results keep coming in meanwhile
+        got = comparable(result)
+        assert got == local[result.submission], differences(got, local[result.submission])
+    killer.join()
 
     assert Counter(seen) == Counter(job.id for job in jobs)  # each exactly once: nothing lost, nothing twice
-    assert after_kill == len(jobs) - 2 and cluster.processes["w2"].poll() is not None
+    assert killed_after and killed_after[0] < len(jobs) and cluster.processes["w2"].poll() is not None
     assert backend.refusals == {}
     assert len(jobs) == 12 and local["1234"]["score"] == 100  # the folder, graded on its conv_layer.py
     assert local["huge"]["load_issues"][0]["kind"] == "too_large"
@@ -262,6 +290,7 @@ def test_a_worker_without_the_sandbox_does_not_grade_and_others_do(cluster, tmp_
     assert sorted(r.submission for r in results) == sorted(job.id for job in jobs)
     assert all(all(r.isolation.values()) for r in results)  # every layer on: graded by the good worker only
     assert set(backend.refusals) == {weak}  # it was asked, and said no
+    assert weak not in backend.graded_by.values()
 
     # --allow-weak-sandbox is the one way around the rule: then the weak worker grades too.
     weak_ok = list(DaskBackend(cluster.address).results(jobs[:2], assignment=assignment, limits=Limits(strict=False)))
