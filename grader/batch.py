@@ -26,7 +26,7 @@ from grader.gradebook import Gradebook, GradebookError, Stamp
 from grader.messages import Catalogue
 from grader.reports import csv_report, html_report, json_report, summary_report
 from grader.results import SubmissionResult, Visibility
-from grader.sandbox.workers import Limits
+from grader.sandbox.workers import Limits, SandboxError
 
 GRADEBOOK_NAME = "gradebook.sqlite"
 RESULT_NAME, REPORT_NAME = "result.json", "report.html"
@@ -232,6 +232,9 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
                 progress.advance(result)
     except KeyboardInterrupt:
         outcome.interrupted = True
+    except SandboxError:  # the machine or the cluster failed part-way (a Dask batch that lost submissions)
+        write_class_files(book, assignment, out_dir, cat)  # of what was recorded before: nothing graded is lost
+        raise
     finally:
         progress.close()
     write_class_files(book, assignment, out_dir, cat)

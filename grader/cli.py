@@ -95,6 +95,9 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @click.option("--regrade", is_flag=True, help="Grade every submission again, even those graded and unchanged.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Parallel graders (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT) instead of "
+                   "here; needs `pip install 'grader[dask]'` here and on the workers. -j is then ignored.")
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even if this machine cannot provide every sandbox layer (each result.json records "
                    "which were off). Without it, grade refuses.")
@@ -105,7 +108,8 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
               help="Read archives and folders as this LMS's download (default: detected from their names).")
 @lang_option
 def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path,
-          gradebook_path: Path | None, regrade: bool, jobs: int | None, allow_weak_sandbox: bool,
+          gradebook_path: Path | None, regrade: bool, jobs: int | None, dask_address: str | None,
+          allow_weak_sandbox: bool,
           for_students: bool, lms: str | None, lang: str | None) -> None:
     """Grade submissions with the public and hidden checks (what an instructor runs).
 
@@ -127,7 +131,14 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
     book_path = gradebook_path or batch.default_gradebook(out_dir)
-    backend = engine.LocalBackend(jobs or engine.default_workers())
+    if dask_address is not None:
+        try:
+            from grader.cluster import DaskBackend  # imports distributed: only when asked for
+        except ModuleNotFoundError as exc:
+            raise SetupProblem(f"--dask needs {exc.name}: pip install 'grader[dask]'") from None
+        backend = DaskBackend(dask_address)
+    else:
+        backend = engine.LocalBackend(jobs or engine.default_workers())
     with course_state():
         batch.refuse_foreign_out(out_dir, spec.name)  # before a gradebook is created in it
         with Gradebook.open(book_path, assignment=spec.name) as book:

@@ -51,7 +51,7 @@ DISABLE_LAYERS_ENV = "GRADER_DISABLE_LAYERS"
 PROCESS_MODEL_ENV = "GRADER_PROCESS_MODEL"
 
 
-def _with_env_settings(limits: Limits) -> Limits:
+def with_env_settings(limits: Limits) -> Limits:
     """``limits`` plus what ``GRADER_DISABLE_LAYERS`` and ``GRADER_PROCESS_MODEL`` say (read by the entry points only)."""
     try:
         names = confine.check_layer_names(os.environ.get(DISABLE_LAYERS_ENV, "").replace(" ", "").split(","))
@@ -336,7 +336,7 @@ class LocalBackend:
 
     def results(self, jobs: Sequence[Job], *, assignment: Assignment, visibilities: tuple[Visibility, ...] = ALL,
                 limits: Limits = Limits()) -> Iterator[SubmissionResult]:
-        limits = _with_env_settings(limits)  # here, in the main process: a worker's environment is stale
+        limits = with_env_settings(limits)  # here, in the main process: a worker's environment is stale
         if not jobs:
             return
         if self.workers <= 1 or len(jobs) <= 1:
@@ -404,6 +404,6 @@ def default_workers() -> int:
 
 def check(path: Path, *, assignment: Assignment, limits: Limits = Limits()) -> SubmissionResult:
     """What ``grader check`` does: the public checks on one submission."""
-    with Grader(assignment, visibilities=PUBLIC, limits=_with_env_settings(limits),
+    with Grader(assignment, visibilities=PUBLIC, limits=with_env_settings(limits),
                 one_submission=True) as grader:
         return grader.grade(Job(path, intake.natural_id(path), str(path)))
