@@ -79,6 +79,7 @@ def outputs(out: Path) -> dict[str, object]:
 def killed_at(point: str, n: int, args: list[str], tmp_path: Path) -> None:
     """Run ``grader grade`` until its n-th arrival at ``point`` (grader.killpoints), then SIGKILL it and its children."""
     flag = tmp_path / f"at-{point}-{n}"
+    flag.unlink(missing_ok=True)  # from an earlier kill at the same point
     env = {**os.environ, "GRADER_TEST_PAUSE": f"{point}:{n}:{flag}"}
     process = subprocess.Popen([*grader_command(), "grade", *args], cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
