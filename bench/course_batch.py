@@ -1,6 +1,6 @@
 """A course batch at scale: peak memory of the whole process tree, and throughput with 1 and 2 workers.
 
-    python bench/course_batch.py [--sizes 50 500] [--jobs 2] [--throughput 20] [--repeat 3]
+    python bench/course_batch.py [--sizes 50 500] [--jobs 2] [--throughput 20] [--repeat 3] [--every 50]
 
 - Peak RSS: ``grader grade`` (the real command, gradebook and all files) over N submissions for each
   of ``--sizes``, sampling every 50 ms the resident memory of every process descended from it
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -76,17 +77,34 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def peak_rss(command: list[str]) -> tuple[int, float]:
-    """Peak resident memory of ``command``'s whole process tree, and its wall time."""
+def peak_rss(command: list[str], gradebook: Path, every: int = 0) -> tuple[int, float]:
+    """Peak resident memory of ``command``'s whole process tree, and its wall time.
+
+    With ``every``, also prints the peak so far each time ``every`` more submissions are in the
+    gradebook: memory flat in the number of submissions shows as a column that stops growing.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     stop = threading.Event()
 
+    def graded() -> int:
+        try:
+            with sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True, timeout=1) as db:
+                return db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
     def sample() -> None:
         nonlocal peak
+        milestone, ticks = every, 0
         while not stop.is_set():
             peak = max(peak, tree_rss(process.pid))
+            ticks += 1
+            if every and ticks % 40 == 0 and graded() >= milestone:  # every 2 s
+                print(f"    after {milestone:4d} submissions: peak so far {peak / 2**20:7.0f} MiB "
+                      f"({time.perf_counter() - started:.0f} s)", flush=True)
+                milestone += every
             stop.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -105,6 +123,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="workers for the memory runs")
     parser.add_argument("--throughput", type=int, default=20, help="submissions in the -j 1 / -j 2 batch (0: skip)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--every", type=int, default=50, help="print the peak so far every N submissions (0: never)")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,7 +131,8 @@ def main() -> None:
         for size in args.sizes:
             subs = class_folder(tmp_path / f"class{size}", size)
             out = tmp_path / f"out{size}"
-            peak, wall = peak_rss([*grader(), "grade", str(subs), "--out", str(out), "-j", str(args.jobs)])
+            peak, wall = peak_rss([*grader(), "grade", str(subs), "--out", str(out), "-j", str(args.jobs)],
+                                  out / "gradebook.sqlite", every=args.every)
             print(f"grader grade, {size:4d} submissions, -j {args.jobs}: peak RSS of the process tree "
                   f"{peak / 2**20:7.0f} MiB  ({wall:.0f} s, {wall / size:.2f} s per submission)", flush=True)
         if args.throughput:

@@ -357,6 +357,7 @@ class LocalBackend:
                                    initializer=_init_worker, initargs=(assignment, visibilities, limits))
         pending: set[Future] = set()
         queue = iter(jobs)
+        finished = False
         try:
             # A few jobs ahead of the workers, not the whole batch: an interrupted batch has little to cancel.
             for job in queue:
@@ -371,8 +372,9 @@ class LocalBackend:
                     if following is not None:
                         pending.add(pool.submit(_grade_in_worker, following))
             pool.shutdown(wait=True)
+            finished = True
         finally:
-            if pending:  # interrupted, or a worker failed: stop the rest now (their templates die with them)
+            if not finished:  # interrupted, or a worker failed: stop the rest now (their templates die with them)
                 for future in pending:
                     future.cancel()
                 processes = list(getattr(pool, "_processes", {}).values())

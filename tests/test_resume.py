@@ -79,6 +79,7 @@ def outputs(out: Path) -> dict[str, object]:
 def killed_at(point: str, n: int, args: list[str], tmp_path: Path) -> None:
     """Run ``grader grade`` until its n-th arrival at ``point`` (grader.killpoints), then SIGKILL it and its children."""
     flag = tmp_path / f"at-{point}-{n}"
+    flag.unlink(missing_ok=True)  # from an earlier kill at the same point
     env = {**os.environ, "GRADER_TEST_PAUSE": f"{point}:{n}:{flag}"}
     process = subprocess.Popen([*grader_command(), "grade", *args], cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -112,6 +113,9 @@ def test_a_batch_killed_at_any_point_and_rerun_ends_as_an_uninterrupted_one(tmp_
     assert set(attempts(book)) == {"correct_einsum", "empty", "flipped_kernel"}
     killed_at("graded", 1, args, tmp_path)  # a result back from grading, not yet recorded: in flight
     assert set(attempts(book)) == {"correct_einsum", "empty", "flipped_kernel"}
+    # Two workers: while the batch stops after recording one result, the other worker is grading the last one.
+    killed_at("recorded", 1, [*args[:-4], "-j", "2", "--lang", "en"], tmp_path)
+    assert len(attempts(book)) == 4
     killed_at("summary", 1, args, tmp_path)  # between grades.csv and summary.html, everything recorded
     assert not (out / "summary.html").exists()
     last = grade(*args)
@@ -263,3 +267,14 @@ def test_the_gradebook_command_needs_a_folder_or_a_file(tmp_path):
     assert run.exit_code == 0 and "no submissions graded yet" in run.output
     run = invoke("gradebook", "--gradebook", str(tmp_path / "g.sqlite"), "--student", "42")
     assert run.exit_code == 2 and "no submission of '42'" in run.output
+
+
+@pytest.mark.slow
+def test_results_come_as_they_finish_not_in_job_order(assignment, tmp_path):
+    from grader.engine import Job, LocalBackend
+
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\ntime.sleep(12)\n")  # under the load time limit (20 s), far slower than empty.py
+    jobs = [Job(slow, "slow", str(slow)), Job(CORPUS / "empty.py", "empty", "empty.py")]
+    order = [r.submission for r in LocalBackend(2).results(jobs, assignment=assignment)]
+    assert order == ["empty", "slow"]
