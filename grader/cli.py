@@ -98,8 +98,11 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     warned = []
 
     def written(result) -> None:
-        json_report.write(result, out_dir / result.submission / "result.json")
-        html_report.write(result, out_dir / result.submission / "report.html", cat)
+        try:
+            json_report.write(result, out_dir / result.submission / "result.json")
+            html_report.write(result, out_dir / result.submission / "report.html", cat)
+        except OSError as exc:  # one submission's files cost that submission only, never the batch's outputs
+            click.echo(f"{result.submission}: cannot write its result ({exc})", err=True)
         if isolation.layers_off(result.isolation) and not warned:
             warned.append(True)
             click.echo(cat.text("terminal.warning", text=isolation.summary(result.isolation, cat)), err=True)

@@ -8,11 +8,14 @@ with a ``problem``, never an exception, so one bad file costs only itself.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import containment
 from grader.messages import place
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -26,7 +29,7 @@ _GRADESCOPE = re.compile(r"^submission_(?P<id>\d+)$")
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"
+    kind: str  # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code", "link"
     message: str  # English; ``message_key`` + ``message_args`` name it in the catalogue (grader.messages)
     where: str = "file"
     message_key: str | None = None
@@ -79,8 +82,10 @@ def assign_ids(paths: list[Path]) -> list[str]:
 
 
 def _safe_id(name: str) -> str:
-    # Ids become folder names under --out: keep them to a safe alphabet.
-    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._-") or "submission"  # no leading "-": a spreadsheet formula
+    # Ids become folder names under --out: keep them to a safe alphabet.  Never a dot: every file the grader
+    # writes at the top of --out has one (grades.csv, summary.html, temporary and database files), so no id can
+    # ever name one of them (see ``grader.outputs``).
+    cleaned = re.sub(r"[^\w\-]+", "_", name).strip("_-") or "submission"  # no leading "-": a spreadsheet formula
     return cleaned[:100]
 
 
@@ -88,13 +93,15 @@ def _safe_id(name: str) -> str:
 
 
 def _code_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix in CODE_SUFFIXES
-        and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)
-    )
+    """Code files below ``folder``, links included (so that ``load`` refuses them by name), never walked through."""
+    found = []
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
+        base = Path(here)
+        found += [base / f for f in files if not f.startswith((".", "__")) and Path(f).suffix in CODE_SUFFIXES]
+        # A link to a folder is listed among dirs but never entered: as a file it gets refused if picked.
+        found += [base / d for d in dirs if (base / d).is_symlink() and Path(d).suffix in CODE_SUFFIXES]
+    return sorted(found)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -105,8 +112,9 @@ def expand(paths: list[Path]) -> list[Path]:
             found.append(path)
             continue
         entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "__")))
-        code_here = [p for p in entries if p.is_file() and p.suffix in CODE_SUFFIXES]
-        folders = [p for p in entries if p.is_dir() and _code_files(p)]
+        # A link among them is a submission of its own, refused by ``load`` with a message, never walked into.
+        code_here = [p for p in entries if (p.is_file() or p.is_symlink()) and p.suffix in CODE_SUFFIXES]
+        folders = [p for p in entries if p.is_dir() and (p.is_symlink() or _code_files(p))]
         if len(code_here) == 1 and not folders:
             found.append(path)  # one student's folder
         else:
@@ -135,17 +143,25 @@ def pick_file(folder: Path, preferred_stem: str) -> tuple[Path | None, Problem |
 
 def load(path: Path, *, id: str, source: str, preferred_stem: str) -> Submission:
     file = path
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         file, why = pick_file(path, preferred_stem)
         if file is None:
             return Submission(id, source, None, problems=(why,))
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
+        # Nothing outside the submission's own tree is read on its behalf: no link is followed.
+        raw = containment.read_inside(path, file, MAX_BYTES)
+    except containment.NotInside as exc:
+        if exc.reason == "link":
             return Submission(id, source, file, problems=(Problem(
-                "too_large", f"the file is {size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
-                message_key="problem.too_large", message_args={"size": f"{size:,}", "limit": f"{MAX_BYTES:,}"}),))
-        raw = file.read_bytes()
+                "link", f"{exc.relative} is a symbolic link; the grader reads only files inside the submission, "
+                        "so hand in the file itself", message_key="problem.link", message_args={"path": exc.relative}),))
+        return Submission(id, source, file, problems=(Problem(
+            "unreadable", f"{exc.relative} is not a regular file", message_key="problem.not_regular",
+            message_args={"path": exc.relative}),))
+    except containment.TooLarge as exc:
+        return Submission(id, source, file, problems=(Problem(
+            "too_large", f"the file is {exc.size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
+            message_key="problem.too_large", message_args={"size": f"{exc.size:,}", "limit": f"{MAX_BYTES:,}"}),))
     except OSError as exc:
         return Submission(id, source, file, problems=(Problem(
             "unreadable", f"cannot read the file: {exc.strerror}",
@@ -218,11 +234,43 @@ def ipython_to_python(source: str) -> str | None:
     return "\n".join(out) + "\n"
 
 
+# More code cells than any notebook of the course has; far fewer than it takes to make validation slow.
+MAX_CELLS = 2000
+
+
+def _stripped(text: str) -> str:
+    """The notebook without what the grader never reads (outputs, attachments, metadata), as JSON text.
+
+    nbformat's validation of outputs is superlinear: tens of thousands of malformed outputs in a file under
+    the size cap cost a minute of the grader's own CPU.  Stripping them first (with the standard library's
+    linear JSON parser) leaves it the cells' sources to validate, and caps how many.
+    """
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the notebook is not a JSON object")
+    metadata = data.get("metadata")
+    data["metadata"] = {k: v for k, v in metadata.items() if k in ("kernelspec", "language_info")} \
+        if isinstance(metadata, dict) else {}
+    lists = [data.get("cells")] + [w.get("cells") for w in data.get("worksheets") or [] if isinstance(w, dict)]
+    for cells in lists:
+        if not isinstance(cells, list):
+            continue
+        if len(cells) > MAX_CELLS:
+            raise ValueError(f"the notebook has {len(cells):,} cells; at most {MAX_CELLS:,} are read")
+        for cell in cells:
+            if isinstance(cell, dict):
+                cell.pop("attachments", None)
+                cell["metadata"] = {}
+                if "outputs" in cell:
+                    cell["outputs"] = []
+    return json.dumps(data)
+
+
 def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
     import nbformat
 
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(_stripped(text), as_version=4)
     except Exception as exc:  # nbformat raises many kinds for bad JSON and bad schemas
         error = f"{type(exc).__name__}: {str(exc)[:200]}"
         return Submission(id, source, file, problems=(Problem(

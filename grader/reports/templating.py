@@ -7,6 +7,9 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+import markupsafe
+
+from grader.bounded import printable
 
 from grader.reports import grids
 
@@ -17,11 +20,19 @@ HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     # autoescape on for every template, whatever its name: messages, tracebacks and output are untrusted.
+    # finalize: no control character of student text reaches the page raw (autoescape leaves them alone).
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_printable)
     env.tests["grid"] = lambda value: isinstance(value, grids.Grid)
     env.filters["number"] = number
     return env
+
+
+def _printable(value):
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
 
 
 def html_lang(lang: str) -> str:
