@@ -20,6 +20,8 @@ from typing import Any
 
 from grader import policy, submission
 from grader.assignment import Assignment, Exercise
+from grader.bounded import MAX_LOAD_ISSUES
+from grader.budget import Budget
 from grader.checks import Check, plain_args
 from grader.messages import place
 from grader.results import (
@@ -148,7 +150,7 @@ class Grader:
         try:
             report = session.start()
             issues += _load_issues(report)
-            student = Student(session, report.names)
+            student = Student(session, report.names, Budget(self.assignment.budget_s, started))
             exercises = [self._exercise(e, student, sub, issues) for e in self.assignment.exercises]
         finally:
             session.close()
@@ -207,6 +209,11 @@ class Grader:
         student.exercise = exercise
         tests = []
         for check in self.checks[exercise.name]:
+            if student.budget is not None and student.budget.spent:
+                tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility, student.budget.message,
+                                        weight=check.weight, message_key="not_run.budget",
+                                        message_args=student.budget.args))
+                continue
             if student.timeouts[exercise.name] >= MAX_TIMEOUTS_PER_EXERCISE:
                 # Each timeout costs the full time limit; two say enough about this exercise.
                 tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
@@ -253,6 +260,11 @@ def _load_issues(report) -> list[LoadIssue]:
             key, args = "problem.load_crashed", {"error": str(error.get("type", "Error"))}
         issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000],
                                 message_key=key, message_args=args))
+    if len(issues) > MAX_LOAD_ISSUES:  # a notebook of 2,000 raising cells: a bounded result all the same
+        more = len(issues) - MAX_LOAD_ISSUES
+        issues = issues[:MAX_LOAD_ISSUES] + [LoadIssue("file", "exception", f"{more} more problems while loading, "
+                                                       "not listed", message_key="problem.too_many_issues",
+                                                       message_args={"n": more})]
     return issues
 
 
