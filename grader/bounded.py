@@ -22,6 +22,7 @@ CORNER = 12  # rows and columns a report draws of a tensor (grader.reports.grids
 MAX_ITEMS = 144  # items of a list, entries of a dict, elements of a tensor of another shape
 MAX_LEAVES = 2000  # numbers and strings in one value (a counterexample's inputs, expected or got)
 MAX_TEXT = 2000  # characters of one string in a value
+MAX_VALUE_TEXT = 8000  # characters of all the strings in one value
 MAX_LOAD_ISSUES = 20  # load problems kept per submission; the rest are counted in one more
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates.
@@ -54,8 +55,16 @@ def text(value: str, limit: int = MAX_TEXT) -> str:
 class Budget:
     """Leaves (numbers, strings) still allowed in one value."""
 
-    def __init__(self, leaves: int = MAX_LEAVES):
-        self.left = leaves
+    def __init__(self, leaves: int = MAX_LEAVES, characters: int = MAX_VALUE_TEXT):
+        self.left, self.characters = leaves, characters
+
+    def text(self, value: str) -> str:
+        """``value`` as a leaf, cut to what is left of the characters (``…`` once nothing is)."""
+        if not self.take() or self.characters <= 0:
+            return "…"
+        cut = text(value, min(MAX_TEXT, self.characters))
+        self.characters -= len(cut)
+        return cut
 
     def take(self, n: int = 1) -> bool:
         if self.left < n:

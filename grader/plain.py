@@ -40,7 +40,7 @@ def to_plain(value: Any, _depth: int = 0, *, budget: Budget | None = None, compa
     if isinstance(value, (int, float)):
         return _number(value) if budget.take() else "…"
     if isinstance(value, str):
-        return bounded.text(value) if budget.take() else "…"
+        return budget.text(value)
     if isinstance(value, torch.Tensor):
         t = value.detach().cpu()
         if t.dtype == torch.bfloat16 or t.dtype == torch.float16:
