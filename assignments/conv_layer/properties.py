@@ -237,7 +237,8 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     # ---------------------------------------------------------------- Conv2D
     @suite.check("Conv2D", title="Conv2D has weight and bias parameters of the right shapes", weight=2,
-                 given=layer_parameters(), examples=[chapter_layer_example()], max_examples=4)
+                 given=layer_parameters(), examples=[chapter_layer_example()], max_examples=4,
+                 diagnose=_either(_layer_ignores_weight))
     def conv2d_parameters(student, kernel_size, weight, bias, x):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=kernel_size).value
         check_layer_structure(report, kernel_size)
