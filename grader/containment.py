@@ -38,19 +38,17 @@ class TooLarge(Exception):
 
 
 def links_below(root: Path, file: Path) -> str | None:
-    """The first component from ``root`` (included) down to ``file`` that is a symbolic link, relative, or None.
+    """The first of ``root`` and the components below it down to ``file`` that is a symbolic link, or None.
 
-    A cheap check with ``lstat`` for choosing files; ``read_inside`` is what makes reading safe.
+    Where ``O_NOFOLLOW`` and ``openat`` are missing (Windows), an ``lstat`` of each component before opening.
     """
     parts = file.relative_to(root).parts if file != root else ()
-    current = root
+    current, shown = root, root.name
     for part in ("", *parts):
-        current = current / part if part else current
-        try:
-            if current.is_symlink():
-                return str(current.relative_to(root.parent)) if part else root.name
-        except OSError:
-            return str(current)
+        if part:
+            current, shown = current / part, f"{shown}/{part}"
+        if current.is_symlink():
+            return shown
     return None
 
 

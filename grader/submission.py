@@ -84,7 +84,7 @@ def assign_ids(paths: list[Path]) -> list[str]:
 def _safe_id(name: str) -> str:
     # Ids become folder names under --out: keep them to a safe alphabet.  Never a dot: every file the grader
     # writes at the top of --out has one (grades.csv, summary.html, temporary and database files), so no id can
-    # ever name one of them (see ``grader.outputs``).
+    # ever name one of them (SECURITY.md, "The grader's side of the wall").
     cleaned = re.sub(r"[^\w\-]+", "_", name).strip("_-") or "submission"  # no leading "-": a spreadsheet formula
     return cleaned[:100]
 
