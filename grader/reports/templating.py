@@ -7,7 +7,6 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
-import markupsafe
 
 from grader.bounded import printable
 
@@ -30,9 +29,8 @@ def environment() -> jinja2.Environment:
 
 
 def _printable(value):
-    if isinstance(value, markupsafe.Markup):
-        return markupsafe.Markup(printable(str(value)))
-    return printable(value) if isinstance(value, str) else value
+    # Markup (already escaped) stays Markup: only its control characters are rewritten.
+    return type(value)(printable(value)) if isinstance(value, str) else value
 
 
 def html_lang(lang: str) -> str:
