@@ -20,9 +20,9 @@ from typing import Any
 
 CORNER = 12  # rows and columns a report draws of a tensor (grader.reports.grids.MAX_ROWS/MAX_COLS)
 MAX_ITEMS = 144  # items of a list, entries of a dict, elements of a tensor of another shape
-MAX_LEAVES = 2000  # numbers and strings in one value (a counterexample's inputs, expected or got)
+MAX_LEAVES = 300  # numbers and strings in one value (a counterexample's inputs, expected or got): two 12 x 12 corners
 MAX_TEXT = 2000  # characters of one string in a value
-MAX_VALUE_TEXT = 8000  # characters of all the strings in one value
+MAX_VALUE_TEXT = 4000  # characters of all the strings in one value
 MAX_LOAD_ISSUES = 20  # load problems kept per submission; the rest are counted in one more
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates.

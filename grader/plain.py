@@ -56,9 +56,13 @@ def to_plain(value: Any, _depth: int = 0, *, budget: Budget | None = None, compa
     if isinstance(value, Opaque):
         return {"object": {"type": value.type, "repr": value.repr}}
     if isinstance(value, (list, tuple)):
-        items = [to_plain(v, _depth + 1, budget=budget) for v in value[:bounded.MAX_ITEMS]]
-        if len(value) > bounded.MAX_ITEMS:
-            items.append(f"… {len(value) - bounded.MAX_ITEMS:,} more")
+        items = []
+        for v in value[:bounded.MAX_ITEMS]:
+            if budget.left <= 0:  # the value's budget is spent: one entry says how much is left out
+                break
+            items.append(to_plain(v, _depth + 1, budget=budget))
+        if len(value) > len(items):
+            items.append(f"… {len(value) - len(items):,} more")
         return items
     if isinstance(value, dict):
         entries = list(value.items())
