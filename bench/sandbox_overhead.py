@@ -102,8 +102,7 @@ def main() -> None:
                   f"{(sandboxed - unsandboxed) * 1000:>+6.0f}ms")
         print(f"  median ratio over submissions: {statistics.median(all_ratios):.3f}\n")
 
-        plan = submissions.load(args.submissions[0], id="bench", source="bench",
-                                preferred_stem=assignment.expected_stem).plan
+        plan = submissions.load(args.submissions[0], id="bench", source="bench").plan
         session_times = {name: [] for name in sides}
         for rep in range(args.sessions):
             for name in order[rep % 2]:

@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
+from grader.budget import DEFAULT_BUDGET_S
 from grader.checks import Check, Phrase
 from grader.results import Visibility
 
@@ -64,6 +65,7 @@ class Assignment:
     expected_stem: str  # the file name students hand in, without extension
     exercises: tuple[Exercise, ...]
     course_root: Path | None  # the instructor's checkout (with reference/), when found
+    budget_s: float = DEFAULT_BUDGET_S  # wall-clock seconds for a whole submission (``budget_s``; grader.budget)
 
     @property
     def max_score(self) -> float:
@@ -254,6 +256,7 @@ def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
             expected_stem=data.get("file", spec_file.parent.name),
             exercises=exercises,
             course_root=course_root,
+            budget_s=float(data.get("budget_s", DEFAULT_BUDGET_S)),
         )
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise AssignmentError(f"{spec_file} is not a valid assignment spec: {exc}") from None

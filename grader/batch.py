@@ -15,7 +15,7 @@ import hashlib
 import json
 from contextlib import closing
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -53,6 +53,7 @@ class Outcome:
     kept: int = 0
     problems: int = 0
     interrupted: bool = False
+    unwritten: list[str] = field(default_factory=list)  # submissions whose files could not be written, and why
 
 
 class Progress(Protocol):
@@ -152,15 +153,22 @@ def _disk_full(exc: OSError, what: Path) -> BatchError:
     return BatchError(f"cannot write {what}: {exc}")
 
 
-def write_files(result: SubmissionResult, out_dir: Path, cat: Catalogue) -> None:
-    """``report.html`` first, ``result.json`` last: a ``result.json`` that matches the gradebook means both are done."""
+def write_files(result: SubmissionResult, out_dir: Path, cat: Catalogue) -> str | None:
+    """``report.html`` first, ``result.json`` last: a ``result.json`` that matches the gradebook means both are done.
+
+    A full disk stops the batch; any other failure costs this submission's files only (its result is in the
+    gradebook, and in grades.csv): returned as a sentence, for the command to say.
+    """
     folder = out_dir / result.submission
     try:
         html_report.write(result, folder / REPORT_NAME, cat)
         killpoints.reached("writing")
         json_report.write(result, folder / RESULT_NAME)
     except OSError as exc:
-        raise _disk_full(exc, folder) from None
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_full(exc, folder) from None
+        return f"{result.submission}: cannot write its result ({exc})"
+    return None
 
 
 def files_match(result: SubmissionResult, out_dir: Path) -> bool:
@@ -215,7 +223,7 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
             kept.append(job.id)
     del stamps
     outcome = Outcome(total=len(jobs), kept=len(kept))
-    _repair_files(book, kept, out_dir, cat)
+    outcome.unwritten += _repair_files(book, kept, out_dir, cat)
     progress.start(len(jobs), len(kept))
     try:
         # closing: an interrupt in this loop ends the backend's workers now, not when garbage is collected
@@ -226,7 +234,9 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
                             visibilities=names, duration_s=result.duration_s)
                 outcome.graded += 1
                 killpoints.reached("recorded")
-                write_files(result, out_dir, cat)
+                unwritten = write_files(result, out_dir, cat)
+                if unwritten:
+                    outcome.unwritten.append(unwritten)
                 outcome.problems += has_problem(result)
                 on_result(result)
                 progress.advance(result)
@@ -241,12 +251,17 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
     return outcome
 
 
-def _repair_files(book: Gradebook, keys: list[str], out_dir: Path, cat: Catalogue) -> None:
-    """Files of recorded results that a killed run left unwritten (or a disk full), written from the gradebook."""
+def _repair_files(book: Gradebook, keys: list[str], out_dir: Path, cat: Catalogue) -> list[str]:
+    """Files of recorded results that a killed run left unwritten (or a disk full), written from the gradebook.
+
+    Returns why some still could not be written, as ``write_files`` says it.
+    """
+    unwritten = []
     for key in keys:
         result = book.latest_of(key).result
         if not files_match(result, out_dir):
-            write_files(result, out_dir, cat)
+            unwritten.append(write_files(result, out_dir, cat))
+    return [u for u in unwritten if u]
 
 
 def default_gradebook(out_dir: Path) -> Path:

@@ -153,6 +153,8 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
             if for_students:
                 folder = exports.write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
                 click.echo(f"reports for students (no hidden inputs) in {folder}")
+    for unwritten in outcome.unwritten:
+        click.echo(unwritten, err=True)
     if outcome.interrupted:
         raise Interrupted(cat.text("terminal.interrupted", graded=outcome.graded, book=book_path))
     click.echo(cat.text("terminal.batch_done", graded=outcome.graded, kept=outcome.kept, path=out_dir / "grades.csv"))

@@ -22,6 +22,8 @@ from typing import Any
 
 from grader import intake, policy, submission
 from grader.assignment import Assignment, Exercise, versions
+from grader.bounded import MAX_LOAD_ISSUES
+from grader.budget import Budget
 from grader.checks import Check, plain_args
 from grader.messages import place
 from grader.results import (
@@ -154,16 +156,16 @@ class Grader:
             return self._result(job, exercises, [issue], "", started)
 
     def _grade(self, job: Job, started: float) -> SubmissionResult:
-        issues, path = list(job.issues), job.path
+        issues, path, root = list(job.issues), job.path, None
         if path is not None and path.is_dir():  # a folder given as is (``grader check``): choose its file here
             choice = intake.choose(intake.candidates(path), expected_stem=self.assignment.expected_stem,
                                    names=[e.name for e in self.assignment.exercises])
             issues += [_issue(p) for p in (choice.note, choice.problem) if p]
-            path = choice.file.path if choice.file else None
+            path, root = (choice.file.path if choice.file else None), job.path
         if path is None:
             sub = submission.Submission(job.id, job.source, None)
         else:
-            sub = submission.load(path, id=job.id, source=job.source)
+            sub = submission.load(path, id=job.id, source=job.source, root=root)
             issues += [_issue(p) for p in sub.problems]
         if sub.plan is None:
             first = next((i for i in issues if not i.is_note), None) or LoadIssue(
@@ -176,7 +178,7 @@ class Grader:
         try:
             report = session.start()
             issues += _load_issues(report)
-            student = Student(session, report.names)
+            student = Student(session, report.names, Budget(self.assignment.budget_s, started))
             exercises = [self._exercise(e, student, sub, issues) for e in self.assignment.exercises]
         finally:
             session.close()
@@ -237,6 +239,11 @@ class Grader:
         student.exercise = exercise
         tests = []
         for check in self.checks[exercise.name]:
+            if student.budget is not None and student.budget.spent:
+                tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility, student.budget.message,
+                                        weight=check.weight, message_key="not_run.budget",
+                                        message_args=student.budget.args))
+                continue
             if student.timeouts[exercise.name] >= MAX_TIMEOUTS_PER_EXERCISE:
                 # Each timeout costs the full time limit; two say enough about this exercise.
                 tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
@@ -283,6 +290,11 @@ def _load_issues(report) -> list[LoadIssue]:
             key, args = "problem.load_crashed", {"error": str(error.get("type", "Error"))}
         issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000],
                                 message_key=key, message_args=args))
+    if len(issues) > MAX_LOAD_ISSUES:  # a notebook of 2,000 raising cells: a bounded result all the same
+        more = len(issues) - MAX_LOAD_ISSUES
+        issues = issues[:MAX_LOAD_ISSUES] + [LoadIssue("file", "exception", f"{more} more problems while loading, "
+                                                       "not listed", message_key="problem.too_many_issues",
+                                                       message_args={"n": more})]
     return issues
 
 

@@ -241,6 +241,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "load.too_large": {"en": "The file is too large to grade.", "zh": "文件太大，无法评分。"},
     "load.corrupt_notebook": {"en": "The notebook file is damaged: it is not a valid notebook.",
                               "zh": "笔记本文件已损坏：不是有效的 notebook 文件。"},
+    "load.link": {"en": "The submission holds a symbolic link; the grader reads only the files inside it.",
+                  "zh": "提交中包含符号链接；评分程序只读取提交本身里的文件。"},
     "load.other": {"en": "There was a problem loading your code.", "zh": "加载你的代码时出现问题。"},
     # what intake (grader.intake) decided or found in a download
     "load.chosen_file": {"en": "The submission holds several code files; this one was graded.",
@@ -296,6 +298,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "problem.too_large": {"en": "the file is {size} bytes; submissions are limited to {limit} bytes",
                           "zh": "文件大小为 {size} 字节；提交的文件不能超过 {limit} 字节"},
     "problem.unreadable": {"en": "cannot read the file: {error}", "zh": "无法读取文件：{error}"},
+    "problem.link": {"en": "{path} is a symbolic link; the grader reads only files inside the submission, so hand in "
+                           "the file itself",
+                     "zh": "{path} 是一个符号链接；评分程序只读取提交本身里的文件，请提交文件本身"},
+    "problem.not_regular": {"en": "{path} is not a regular file", "zh": "{path} 不是普通文件"},
+    "problem.too_many_issues": {"en": "{n} more problems while loading, not listed",
+                                "zh": "加载时还有 {n} 个问题，未列出"},
     "problem.binary": {"en": "the file is binary, not Python source", "zh": "这是二进制文件，不是 Python 源代码"},
     "problem.not_utf8": {"en": "the file is not UTF-8 text (byte {offset} is {byte}); save it as UTF-8",
                          "zh": "文件不是 UTF-8 文本（位置 {offset} 处的字节是 {byte}）；请另存为 UTF-8"},
@@ -324,6 +332,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_run.forbidden": {"en": "{policy} (found {found})", "zh": "{policy}。你的代码用到了：{found}。"},
     "not_run.after_timeouts": {"en": "not run: earlier checks of this exercise ran past the time limit",
                                "zh": "未运行：这个练习前面的检查已经超时。"},
+    "not_run.budget": {"en": "not run: the submission used up its time budget of {seconds} s for all its checks",
+                       "zh": "未运行：这份提交的所有检查总共只能用 {seconds} 秒，时间已经用完。"},
     "not_run.grader_error": {"en": "internal grader error ({error}); please report it",
                              "zh": "评分程序出现内部错误（{error}），不是你的代码的问题；请报告给老师"},
     # what the static policy scan found (grader.policy)

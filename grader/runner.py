@@ -178,7 +178,7 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
             code, message = found[0], f"{message}: {found[1]}"
         return TestResult(
             check.title, Outcome.FAILED, check.visibility, message,
-            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got)),
+            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected)),
             code, weight=check.weight, message_key=exc.message_key, message_args=exc.message_args,
         )
     if isinstance(exc, StudentRaised):

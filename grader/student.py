@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.assignment import Exercise
+from grader.budget import Budget
 from grader.checks import CrashSignal, ForbiddenSignal, NotImplementedSignal, Phrase, StudentRaised, TimeoutSignal
 from grader.sandbox import wire
 from grader.sandbox.workers import CallTimedOut, ProcessDied, Session
@@ -38,8 +39,8 @@ def _describe_call(target: str, args: tuple) -> Phrase:
 class Student:
     """Calls into one loaded submission, on behalf of the checks of one exercise at a time."""
 
-    def __init__(self, session: Session, names: dict[str, str]):
-        self.session, self.names = session, names
+    def __init__(self, session: Session, names: dict[str, str], budget: Budget | None = None):
+        self.session, self.names, self.budget = session, names, budget
         self.exercise: Exercise | None = None
         self.timeouts: Counter[str] = Counter()  # per exercise: repeated timeouts stop its other checks
 
@@ -61,9 +62,16 @@ class Student:
         if target not in self.names:
             raise self._not_defined(target)
         timeout_s = timeout_s or (self.exercise.timeout_s if self.exercise else None)
+        if self.budget is not None:  # no call runs past the submission's whole budget
+            left = self.budget.left()
+            if left <= 0:
+                raise self._out_of_budget()
+            timeout_s = min(timeout_s or self.session.limits.call_timeout_s, left)
         try:
             reply = self.session.request(request, timeout_s)
         except CallTimedOut:
+            if self.budget is not None and self.budget.spent:
+                raise self._out_of_budget() from None
             if self.exercise is not None:
                 self.timeouts[self.exercise.name] += 1
             seconds = timeout_s or self.session.limits.call_timeout_s
@@ -79,6 +87,9 @@ class Student:
             return self._decode(reply, what, target)
         except wire.ProtocolError as exc:
             raise self._invalid_reply(what, exc) from None
+
+    def _out_of_budget(self) -> TimeoutSignal:
+        return TimeoutSignal(self.budget.message, key="not_run.budget", args=self.budget.args)
 
     @staticmethod
     def _not_defined(name: str) -> NotImplementedSignal:

@@ -8,11 +8,13 @@ with a ``problem``, never an exception, so one bad file costs only itself.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import containment
 from grader.messages import place
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -21,7 +23,7 @@ CODE_SUFFIXES = (".py", ".ipynb")
 
 @dataclass(frozen=True)
 class Problem:
-    # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code"; from an archive
+    # "unreadable", "not_utf8", "too_large", "syntax_error", "corrupt_notebook", "no_code", "link"; from an archive
     # (grader.intake) also "unsafe_entry", "encrypted", "corrupt_entry", "duplicate_entry", "nested_archive",
     # and the notes "chosen_file", "latest_attempt", "unrecognised_name" (grader.results.NOTE_KINDS)
     kind: str
@@ -41,18 +43,35 @@ class Submission:
     trees: tuple[ast.Module, ...] = field(default=(), compare=False, repr=False)  # parsed code, for the policy scan
 
 
+def link_problem(path: str) -> Problem:
+    return Problem("link", f"{path} is a symbolic link; the grader reads only files inside the submission, "
+                           "so hand in the file itself", message_key="problem.link", message_args={"path": path})
+
+
+def not_regular_problem(path: str) -> Problem:
+    return Problem("unreadable", f"{path} is not a regular file", message_key="problem.not_regular",
+                   message_args={"path": path})
+
+
 # ------------------------------------------------------------------ reading
 
 
-def load(file: Path, *, id: str, source: str) -> Submission:
-    """The load plan of one code file (``grader.intake`` chooses it when a submission holds several)."""
+def load(file: Path, *, id: str, source: str, root: Path | None = None) -> Submission:
+    """The load plan of one code file (``grader.intake`` chooses it when a submission holds several).
+
+    ``root`` is the submission's own folder when ``file`` is inside one: nothing on the way from it is a link.
+    """
+    path = root or file
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            return Submission(id, source, file, problems=(Problem(
-                "too_large", f"the file is {size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
-                message_key="problem.too_large", message_args={"size": f"{size:,}", "limit": f"{MAX_BYTES:,}"}),))
-        raw = file.read_bytes()
+        # Nothing outside the submission's own tree is read on its behalf: no link is followed.
+        raw = containment.read_inside(path, file, MAX_BYTES)
+    except containment.NotInside as exc:
+        why = link_problem(exc.relative) if exc.reason == "link" else not_regular_problem(exc.relative)
+        return Submission(id, source, file, problems=(why,))
+    except containment.TooLarge as exc:
+        return Submission(id, source, file, problems=(Problem(
+            "too_large", f"the file is {exc.size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
+            message_key="problem.too_large", message_args={"size": f"{exc.size:,}", "limit": f"{MAX_BYTES:,}"}),))
     except OSError as exc:
         return Submission(id, source, file, problems=(Problem(
             "unreadable", f"cannot read the file: {exc.strerror}",
@@ -125,11 +144,43 @@ def ipython_to_python(source: str) -> str | None:
     return "\n".join(out) + "\n"
 
 
+# More code cells than any notebook of the course has; far fewer than it takes to make validation slow.
+MAX_CELLS = 2000
+
+
+def _stripped(text: str) -> str:
+    """The notebook without what the grader never reads (outputs, attachments, metadata), as JSON text.
+
+    nbformat's validation of outputs is superlinear: tens of thousands of malformed outputs in a file under
+    the size cap cost a minute of the grader's own CPU.  Stripping them first (with the standard library's
+    linear JSON parser) leaves it the cells' sources to validate, and caps how many.
+    """
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the notebook is not a JSON object")
+    metadata = data.get("metadata")
+    data["metadata"] = {k: v for k, v in metadata.items() if k in ("kernelspec", "language_info")} \
+        if isinstance(metadata, dict) else {}
+    lists = [data.get("cells")] + [w.get("cells") for w in data.get("worksheets") or [] if isinstance(w, dict)]
+    for cells in lists:
+        if not isinstance(cells, list):
+            continue
+        if len(cells) > MAX_CELLS:
+            raise ValueError(f"the notebook has {len(cells):,} cells; at most {MAX_CELLS:,} are read")
+        for cell in cells:
+            if isinstance(cell, dict):
+                cell.pop("attachments", None)
+                cell["metadata"] = {}
+                if "outputs" in cell:
+                    cell["outputs"] = []
+    return json.dumps(data)
+
+
 def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
     import nbformat
 
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(_stripped(text), as_version=4)
     except Exception as exc:  # nbformat raises many kinds for bad JSON and bad schemas
         error = f"{type(exc).__name__}: {str(exc)[:200]}"
         return Submission(id, source, file, problems=(Problem(

@@ -214,7 +214,13 @@ def differences(got: dict, expected: dict) -> str:
     return "\n".join(lines)
 
 
-def batch(tmp_path: Path) -> list[Job]:
+def plain_jobs(paths: list[Path], assignment) -> list[Job]:
+    """Jobs of files and folders (no archive, so nothing is removed when intake's block ends)."""
+    with engine.jobs_for(paths, assignment=assignment) as jobs:
+        return jobs
+
+
+def batch(tmp_path: Path, assignment) -> list[Job]:
     names = ["correct_loops.py", "flipped_kernel.py", "raises_at_module_level.py", "syntax_error.py",
              "not_utf8.py", "matmul_first_row.py", "forbidden_conv.py", "in_place.py", "exit_early.py",
              "chapter_answers.ipynb"]
@@ -225,14 +231,14 @@ def batch(tmp_path: Path) -> list[Job]:
     (student / "notes.pdf").write_bytes(b"%PDF-1.4")
     huge = tmp_path / "submissions" / "huge.py"
     huge.write_text("#" * (MAX_BYTES + 10), encoding="utf-8")
-    return engine.jobs_for([CORPUS / n for n in names] + [tmp_path / "submissions"])
+    return plain_jobs([CORPUS / n for n in names] + [tmp_path / "submissions"], assignment)
 
 
 @pytest.mark.slow
-def test_a_batch_on_two_workers_equals_the_local_run_though_one_is_killed(cluster, tmp_path, grader_all):
+def test_a_batch_on_two_workers_equals_the_local_run_though_one_is_killed(cluster, tmp_path, grader_all, assignment):
     cluster.add_worker("w1")
     cluster.add_worker("w2")
-    jobs = batch(tmp_path)
+    jobs = batch(tmp_path, assignment)
     local = {job.id: comparable(grader_all.grade(job)) for job in jobs}  # while the workers start
     workers = cluster.wait_for(["w1", "w2"])
 
@@ -277,8 +283,8 @@ def test_a_worker_without_the_sandbox_does_not_grade_and_others_do(cluster, tmp_
     # Without seccomp, strict grading must not run there, and with no other worker it must say so.
     cluster.add_worker("weak", env={engine.DISABLE_LAYERS_ENV: "syscall_filter"})
     weak = cluster.wait_for(["weak"])["weak"]
-    jobs = engine.jobs_for([CORPUS / n for n in ("correct_loops.py", "flipped_kernel.py", "syntax_error.py",
-                                                 "in_place.py", "off_by_one.py", "global_kernel.py")])
+    jobs = plain_jobs([CORPUS / n for n in ("correct_loops.py", "flipped_kernel.py", "syntax_error.py",
+                                            "in_place.py", "off_by_one.py", "global_kernel.py")], assignment)
     with pytest.raises(NoWorkerCanGrade, match="syscall_filter") as refused:
         list(DaskBackend(cluster.address).results(jobs, assignment=assignment, limits=Limits(strict=True)))
     assert weak in refused.value.reasons and "GRADER_DISABLE_LAYERS" in str(refused.value)
@@ -322,6 +328,6 @@ def test_grade_with_an_unreachable_scheduler_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_a_cluster_without_workers_says_so(cluster, assignment):
-    jobs = engine.jobs_for([CORPUS / "correct_loops.py"])
+    jobs = plain_jobs([CORPUS / "correct_loops.py"], assignment)
     with pytest.raises(ClusterError, match="no Dask worker has been connected"):
         list(DaskBackend(cluster.address, no_worker_timeout_s=3).results(jobs, assignment=assignment))

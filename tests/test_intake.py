@@ -266,7 +266,7 @@ def test_a_symlink_in_a_folder_is_not_read(tmp_path, assignment):
     (folder / "bob.py").write_bytes(CODE)
     (folder / "carol.py").write_bytes(CODE)
     found = by_id(jobs(assignment, folder))
-    assert found["alice"].path is None and found["alice"].issues[0].message_key == "problem.special_entry"
+    assert found["alice"].path is None and found["alice"].issues[0].message_key == "problem.link"
     assert found["bob"].path == folder / "bob.py"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 
@@ -127,3 +129,28 @@ def test_ipython_lines_inside_blocks_keep_their_indentation():
     code = ipython_to_python("for i in range(2):\n    !echo {i}\n    x = i\n")
     compile(code, "<cell>", "exec")
     assert "    pass" in code
+
+
+def test_a_link_anywhere_on_the_way_to_the_code_file_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "conv_layer.py").write_text("SECRET = 1\n")
+    student = tmp_path / "student"
+    (student / "src").mkdir(parents=True)
+    (student / "src" / "conv_layer.py").symlink_to(outside / "conv_layer.py")
+    loaded = load(student / "src" / "conv_layer.py", id="s", source=str(student), root=student)
+    assert [p.kind for p in loaded.problems] == ["link"] and loaded.plan is None
+    assert loaded.problems[0].message_args == {"path": "student/src/conv_layer.py"}
+    (student / "src" / "conv_layer.py").unlink()
+    (student / "src").rmdir()
+    (student / "src").symlink_to(outside)  # a folder on the way, opened without following it
+    from grader import containment
+
+    with pytest.raises(containment.NotInside):
+        containment.read_inside(student, student / "src" / "conv_layer.py", 1 << 20)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "conv_layer.py")
+    loaded = load(tmp_path / "conv_layer.py", id="s", source=str(tmp_path))
+    assert [p.message_key for p in loaded.problems] == ["problem.not_regular"]

@@ -124,3 +124,10 @@ def test_without_fork_the_template_is_a_spawner(monkeypatch):
         Zygote([]).launch()
     with pytest.raises(SandboxError, match="unknown process model 'thread'"):
         template_for(Limits(process_model="thread"), [], warm_everything=False)
+
+
+@pytest.mark.parametrize("shape, data", [([0, 2**70], ""), ([2**40, 2**40, 0], ""), ([2**31, 0], ""),
+                                         ([2**62], None)])
+def test_a_tensor_shape_torch_cannot_build_is_a_protocol_error(shape, data):
+    with pytest.raises(wire.ProtocolError):
+        wire.decode({"tensor": {"dtype": "float32", "shape": shape, "data": data}})

@@ -48,6 +48,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "zh": "kernel_size={kernel_size} 时，Conv2D.{name} 的形状是 {got}，应该是 {expected}。"},
     "not_registered": {"en": "Conv2D.{name} is not among the layer's parameters().",
                        "zh": "Conv2D.{name} 不在该层的 parameters() 中。"},
+    "layer_report_invalid": {"en": "Building Conv2D and running it did not give a description of the layer.",
+                             "zh": "构建并运行 Conv2D 后，没有得到对该层的描述。"},
     "layer_cut_off": {"en": "The layer's output is cut off from autograd: weight and bias get no gradient.",
                       "zh": "该层的输出与自动求导断开了：weight 和 bias 得不到梯度。"},
     "layer_no_gradient": {"en": "weight or bias gets no gradient from the layer's output.",

@@ -237,11 +237,16 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     # ---------------------------------------------------------------- Conv2D
     @suite.check("Conv2D", title="Conv2D has weight and bias parameters of the right shapes", weight=2,
-                 given=st.tuples(st.integers(1, 4), st.integers(1, 4)).map(lambda s: {"kernel_size": s}),
-                 examples=[{"kernel_size": (1, 2)}], max_examples=4)
-    def conv2d_parameters(student, kernel_size):
+                 given=layer_parameters(), examples=[chapter_layer_example()], max_examples=4,
+                 diagnose=_either(_layer_ignores_weight))
+    def conv2d_parameters(student, kernel_size, weight, bias, x):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=kernel_size).value
         check_layer_structure(report, kernel_size)
+        # What the probe says of the layer comes from inside the student process, which can lie: the points
+        # need behaviour checked here too.  The parameters, set through the layer, must drive its output.
+        report = student.probe("conv2d_layer", "Conv2D", kernel_size=kernel_size, weight=weight, bias=bias,
+                               x=x).value
+        check_layer_output(o, report, x, weight, bias)
 
     @suite.check("Conv2D", title="Conv2D.forward computes corr2d(x, weight) + bias", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
@@ -249,14 +254,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     def conv2d_forward(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
-        expected = o.corr(x, weight) + bias.double()
-        variants = (
-            ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias",
-             lambda X, K: o.corr(X, K)),
-            *[(code, explanation, _plus(transform, bias.double())) for code, explanation, transform in c.CORR_VARIANTS],
-        )
-        c.check_values(report.get("value"), expected, c.corr_scale(x, weight) + float(bias.abs()),
-                       "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), variants, x, weight)
+        check_layer_output(o, report, x, weight, bias)
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
@@ -264,11 +262,12 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     def conv2d_gradients(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x, grad_output=grad_output).value
+        report = layer_report(report)
         if report.get("cut_off"):
             raise Mismatch("the layer's output is cut off from autograd: weight and bias get no gradient",
                            diagnosis="autograd_cut_off", key="layer_cut_off")
         grads = report.get("grads")
-        if not grads or grads[0] is None or grads[1] is None:
+        if not isinstance(grads, list) or len(grads) != 2 or grads[0] is None or grads[1] is None:
             raise Mismatch("weight or bias gets no gradient from the layer's output: is it used in forward?",
                            diagnosis="autograd_cut_off", key="layer_no_gradient")
         _, gw = o.corr_grads(x, weight, grad_output)
@@ -336,6 +335,9 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                  examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
+        # The operators come from inside the student process: only a right answer earns this point.
+        c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
+                       describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
         products = {op for op in reply.ops if op.split("::")[-1] in MATRIX_PRODUCTS}
         if not products:
             raise Mismatch("corr2d_matmul ran no matrix product: build the matrix of flattened patches and "
@@ -467,12 +469,48 @@ def layer_inputs(draw, max_n: int = 8) -> dict:
     return {"x": case["X"], "weight": case["K"], "bias": bias, "grad_output": case["grad_output"]}
 
 
+@st.composite
+def layer_parameters(draw) -> dict:
+    """A kernel size, parameters of that size and an input, all chosen by the grader."""
+    k_h, k_w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"kernel_size": (k_h, k_w), "weight": draw(c.matrices(k_h, k_w, torch.float32)),
+            "bias": draw(c.matrices(1, 1, torch.float32)).reshape(1),
+            "x": draw(c.matrices(k_h + draw(st.integers(0, 3)), k_w + draw(st.integers(0, 3)), torch.float32))}
+
+
+def chapter_layer_example() -> dict:
+    return {"kernel_size": (1, 2), "weight": torch.tensor([[1.0, -1.0]]), "bias": torch.tensor([0.5]),
+            "x": torch.tensor([[1.0, 1.0, 0.0, 0.0, 1.0], [0.0, 2.0, 2.0, 0.0, -1.0]])}
+
+
+def check_layer_output(o: Oracles, report: Any, x, weight, bias) -> None:
+    """The layer's output, with ``weight`` and ``bias`` set through it, is ``corr(x, weight) + bias``."""
+    value = layer_report(report).get("value")
+    expected = o.corr(x, weight) + bias.double()
+    variants = (
+        ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias",
+         lambda X, K: o.corr(X, K)),
+        *[(code, explanation, _plus(transform, bias.double())) for code, explanation, transform in c.CORR_VARIANTS],
+    )
+    c.check_values(value, expected, c.corr_scale(x, weight) + float(bias.abs()),
+                   "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), variants, x, weight)
+
+
+def layer_report(report: Any) -> dict:
+    """The probe's report as a dict: it comes from the student process, which may send anything."""
+    if not isinstance(report, dict):
+        raise Mismatch("building Conv2D and running it did not give a description of the layer",
+                       got=report, diagnosis="wrong_type", key="layer_report_invalid")
+    return report
+
+
 def check_layer_structure(report: dict, kernel_size) -> None:
+    report = layer_report(report)
     if not report.get("is_module"):
         raise Mismatch("Conv2D(kernel_size) is not an nn.Module: subclass nn.Module and call super().__init__()",
                        diagnosis="not_module", key="not_module")
     for name, shape in (("weight", list(kernel_size)), ("bias", [1])):
-        info = report.get(name) or {}
+        info = report.get(name) if isinstance(report.get(name), dict) else {}
         if not info.get("present"):
             raise Mismatch(f"Conv2D has no attribute {name}", diagnosis="missing_parameter", key="missing_attribute",
                            args={"name": name})
@@ -586,7 +624,11 @@ def check_derivative_kernel(kernel: torch.Tensor, d: int, coefficients: list[flo
     derivative = math.factorial(d) * coefficients[d] if len(coefficients) > d else 0.0
     expected = torch.full((1, samples.shape[1] - width + 1), derivative, dtype=torch.float64)
     got = c.corr(samples, kernel)
-    scale = float(samples.abs().max()) * float(kernel.abs().sum()) + 1
+    # The tolerance comes from what the grader chose, never from the student's kernel: the samples a smallest
+    # kernel (width d + 1) reads, times the size of the exact one (the d-th difference, coefficients summing
+    # to 2^d in absolute value).  Scaled by the student's kernel, 10^10 times a 7th difference (which gives
+    # 0 for every polynomial here) passed for any d.
+    scale = float(samples[:, :d + 7].abs().max()) * 2 ** d + 1
     if c.is_close(got, expected, scale):
         return
     code, explanation = c.diagnose_values(got, expected, scale)
@@ -626,7 +668,9 @@ def check_laplacian(kernel: torch.Tensor, coefficients: dict, x0: int, y0: int) 
     laplacian = 2 * a["xx"] + 2 * a["yy"]
     expected = torch.full((4, 4), laplacian, dtype=torch.float64)
     got = c.corr(field, kernel)
-    scale = float(field.abs().max()) * float(kernel.abs().sum()) + 1
+    # From the samples and the 5-point Laplacian (coefficients summing to 8 in absolute value), never from the
+    # student's kernel: 10^10 times a kernel that gives 0 on every quadratic must not widen the tolerance.
+    scale = float(field.abs().max()) * 8 + 1
     if c.is_close(got, expected, scale):
         return
     code, explanation = c.diagnose_values(got, expected, scale)

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader.submission import CODE_SUFFIXES, Problem
+from grader.submission import CODE_SUFFIXES, Problem, link_problem, not_regular_problem
 
 # What is written to disk; everything else is listed (so a student who handed in only a PDF is still
 # seen) but never extracted.
@@ -250,8 +250,9 @@ def listing(folder: Path) -> list[Entry]:
         if is_junk(name):
             continue
         if path.is_symlink():  # a student's link to the instructor's files is not their code
-            entries.append(Entry(name, None, _problem("unsafe_entry", f"{name!r} is a symbolic link; not read",
-                                                      "special_entry", entry=name, what="a symbolic link")))
+            entries.append(Entry(name, None, link_problem(name)))
         elif path.is_file():
             entries.append(Entry(name, path))
+        elif not path.is_dir():  # a FIFO or a device: never opened (a FIFO would block the grader)
+            entries.append(Entry(name, None, not_regular_problem(name)))
     return entries

@@ -47,6 +47,8 @@ def assign_ids(paths: list[Path]) -> list[str]:
 
 
 def safe_key(name: str) -> str:
-    # Keys become folder names under --out: keep them to a safe alphabet.
-    cleaned = re.sub(r"[^\w.\-]+", "_", name).strip("._-") or "submission"  # no leading "-": a spreadsheet formula
+    # Keys become folder names under --out: keep them to a safe alphabet.  Never a dot: every file the grader
+    # writes at the top of --out has one (grades.csv, summary.html, temporary and database files), so no key can
+    # ever name one of them (SECURITY.md, "The grader's side of the wall").
+    cleaned = re.sub(r"[^\w\-]+", "_", name).strip("_-") or "submission"  # no leading "-": a spreadsheet formula
     return cleaned[:100]

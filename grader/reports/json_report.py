@@ -7,6 +7,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from grader.bounded import printable_data
 from grader.results import SubmissionResult, to_plain
 
 
@@ -17,7 +18,9 @@ def _default(value: Any) -> Any:
 
 
 def dumps(result: SubmissionResult) -> str:
-    return json.dumps(to_plain(result), ensure_ascii=False, indent=2, default=_default, allow_nan=False)
+    # Student text keeps no control character: ``cat result.json`` must not drive a terminal.
+    return json.dumps(printable_data(to_plain(result)), ensure_ascii=False, indent=2, default=_default,
+                      allow_nan=False)
 
 
 def write(result: SubmissionResult, path: Path) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jinja2
 
+from grader.bounded import printable
+
 from grader.reports import grids
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -17,11 +19,18 @@ HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     # autoescape on for every template, whatever its name: messages, tracebacks and output are untrusted.
+    # finalize: no control character of student text reaches the page raw (autoescape leaves them alone).
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_printable)
     env.tests["grid"] = lambda value: isinstance(value, grids.Grid)
     env.filters["number"] = number
     return env
+
+
+def _printable(value):
+    # Markup (already escaped) stays Markup: only its control characters are rewritten.
+    return type(value)(printable(value)) if isinstance(value, str) else value
 
 
 def html_lang(lang: str) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from grader import results
+from grader.bounded import printable_data
 from grader.messages import Catalogue
 from grader.reports import grids, isolation
 from grader.results import Status, SubmissionResult, TestResult
@@ -100,6 +102,9 @@ def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool,
 
 
 def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> str:
+    # Student text with its control characters made visible: only our own styling drives the terminal.
+    result = results.from_plain(printable_data(results.to_plain(result)))
+
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 

@@ -262,7 +262,9 @@ def _decode_tensor(body: dict, kind: str) -> Any:
     import torch
 
     dtype, shape, data = body.get("dtype"), body.get("shape"), body.get("data")
-    if not isinstance(shape, list) or len(shape) > 8 or not all(type(s) is int and 0 <= s for s in shape):
+    # Each size at most the element cap: with a zero elsewhere, [0, 2**70] holds no element yet no tensor has it.
+    if not isinstance(shape, list) or len(shape) > 8 or \
+            not all(type(s) is int and 0 <= s <= MAX_TENSOR_ELEMENTS for s in shape):
         raise ProtocolError("tensor shape is invalid")
     numel = math.prod(shape)
     type_ = str(body.get("type", "torch.Tensor"))[:200]
@@ -282,7 +284,10 @@ def _decode_tensor(body: dict, kind: str) -> Any:
         t = torch.from_numpy(np.frombuffer(raw, dtype="<i2").copy()).view(torch.bfloat16)
     else:
         t = torch.from_numpy(np.frombuffer(raw, dtype=np_dtype).copy())
-    t = t.reshape(shape)
+    try:
+        t = t.reshape(shape)
+    except RuntimeError:  # whatever torch refuses is the sender's fault, not the grader's
+        raise ProtocolError("tensor shape is invalid") from None
     t.grader_wire = WireTensor(type_, bool(body.get("requires_grad", False)), kind)
     return t
 
