@@ -302,6 +302,8 @@ TITLES: dict[str, dict[str, str]] = {
     "learn_kernel leaves init (and X, Y) unchanged": {"zh": "learn_kernel 不修改 init（以及 X、Y）"},
     "conv2d_strict(X, K) equals the strict convolution (flipped kernel)":
         {"zh": "conv2d_strict(X, K) 等于严格卷积（翻转卷积核）"},
+    "gradients flow through conv2d_strict to X and K and are right":
+        {"zh": "梯度能经过 conv2d_strict 传到 X 和 K，并且正确"},
     "conv2d_strict leaves X and K unchanged": {"zh": "conv2d_strict 不修改 X 和 K"},
     "corr2d_matmul(X, K) equals the cross-correlation": {"zh": "corr2d_matmul(X, K) 等于互相关"},
     "corr2d_matmul computes with a matrix product": {"zh": "corr2d_matmul 用矩阵乘法计算"},

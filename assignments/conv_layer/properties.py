@@ -313,6 +313,16 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         c.check_values(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
                        describe_inputs(X=X, K=K), variants, X, K)
 
+    # Found by `grader audit`: a conv2d_strict under torch.no_grad(), or returning .detach(), had full marks.
+    @suite.check("conv2d_strict", title="gradients flow through conv2d_strict to X and K and are right", weight=1,
+                 given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
+                 diagnose=_either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
+    def strict_gradients(student, X, K, grad_output):
+        reply = student.call("conv2d_strict", X, K, grad_wrt=(0, 1), grad_output=grad_output)
+        # conv2d_strict(X, K) = corr2d(X, flip(K)): the oracle's corr2d gradients, K's flipped back
+        gx, gk = o.corr_grads(X, torch.flip(K, dims=(0, 1)), grad_output)
+        check_gradients(reply, (gx, torch.flip(gk, dims=(0, 1))), X, K, grad_output, "conv2d_strict")
+
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
                  given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
                  simplify=c.simplify_grids)
