@@ -224,9 +224,9 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
                 killpoints.reached("graded")
                 book.record(result, sha256=digests[result.submission], fingerprint=fingerprint, versions=current,
                             visibilities=names, duration_s=result.duration_s)
+                outcome.graded += 1
                 killpoints.reached("recorded")
                 write_files(result, out_dir, cat)
-                outcome.graded += 1
                 outcome.problems += has_problem(result)
                 on_result(result)
                 progress.advance(result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -267,11 +268,28 @@ _worker_failed: BaseException | None = None
 
 def _init_worker(assignment: Assignment, visibilities: tuple[Visibility, ...], limits: Limits) -> None:
     global _worker_grader, _worker_failed
+    # Ctrl-C is the main process's to handle: it stops the workers itself (no traceback from each), and a
+    # worker it stops ends its template first, so no warm template outlives the batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
     try:
         # Each worker claims its own slot, hence its own sandbox uid.
         _worker_grader = Grader(assignment, visibilities=visibilities, limits=limits).__enter__()
     except SandboxError as exc:
         _worker_failed = exc  # raised from the first job, so the main process sees why (not a broken pool)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    if _worker_grader is None:
+        raise SystemExit(1)  # still starting: Grader.__enter__ cleans up what it launched
+    # Nothing that takes a lock: this handler may run inside the very call that holds it (Popen.wait).
+    process = getattr(_worker_grader.template, "process", None)  # a forked template's interpreter
+    if process is not None and process.returncode is None:
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(1)
 
 
 def _grade_in_worker(job: Job) -> SubmissionResult:
@@ -331,8 +349,14 @@ class LocalBackend:
             if pending:  # interrupted, or a worker failed: stop the rest now (their templates die with them)
                 for future in pending:
                     future.cancel()
-                for process in list(getattr(pool, "_processes", {}).values()):
+                processes = list(getattr(pool, "_processes", {}).values())
+                for process in processes:
                     process.terminate()
+                for process in processes:
+                    process.join(timeout=10)
+                    if process.is_alive():
+                        process.kill()
+                        process.join()
                 pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -238,3 +238,19 @@ def test_the_bytes_graded_decide_the_hash(tmp_path):
     import hashlib
 
     assert batch.sha256_of(tmp_path / "one.py") == hashlib.sha256(b"x = 1\n").hexdigest()
+
+
+def test_the_gradebook_command_lines_name_the_changes_and_print_no_escape_sequences(graded, tmp_path):
+    from grader.reports import ledger
+
+    hostile = replace(graded[2], identity=Identity("canvas", (Person("7", "Eve\x1b[2J\x1b]0;owned\x07", ""),)))
+    with Gradebook.open(tmp_path / "g.sqlite") as book:
+        record(book, hostile)
+        record(book, hostile, versions={"grader": "0.1.0", "torch": "2.14.0"})
+        book.set_late_penalty(hostile.submission, percent=20, reason="late")
+        lines = list(ledger.class_lines(book))
+        history = list(ledger.attempt_lines(book.attempts(hostile.submission)))
+    assert not any("\x1b" in line or "\x07" in line for line in lines + history)
+    assert "Eve?[2J?]0;owned? (7)" in lines[1] and "late penalty 20%" in lines[1]
+    assert history[1].startswith("  attempt 1") and history[1].endswith("first attempt")
+    assert history[2].endswith("torch 2.13.0 -> 2.14.0")

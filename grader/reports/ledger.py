@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,11 @@ from grader.reports.templating import number
 
 if TYPE_CHECKING:  # reports render what the gradebook read; they do not open it
     from grader.gradebook import Gradebook, Record
+
+
+def printable(text: str) -> str:
+    """Names and keys come from LMS downloads (hostile input): no escape sequence reaches the terminal."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
 def status(record: "Record") -> str:
@@ -29,7 +35,7 @@ def status(record: "Record") -> str:
 
 def who(record: "Record") -> str:
     students = record.result.identity.students
-    return ", ".join(f"{p.name} ({p.id})" if p.name and p.id else p.name or p.id for p in students)
+    return printable(", ".join(f"{p.name} ({p.id})" if p.name and p.id else p.name or p.id for p in students))
 
 
 def class_lines(book: "Gradebook") -> Iterator[str]:
@@ -43,7 +49,7 @@ def class_lines(book: "Gradebook") -> Iterator[str]:
     for record in _chain(first, records):
         score = f"{number(record.result.score)}/{number(record.result.max_score)}"
         name = who(record)
-        yield (f"{record.key:<24} {score:>11}  {record.attempt:>8}  {record.graded_at:<24}  {status(record)}"
+        yield (f"{printable(record.key):<24} {score:>11}  {record.attempt:>8}  {record.graded_at:<24}  {status(record)}"
                + (f"  [{name}]" if name else ""))
 
 
@@ -76,7 +82,7 @@ def attempt_lines(records: Iterable["Record"]) -> Iterator[str]:
     for record in records:
         if previous is None:
             name = who(record)
-            yield f"{record.key}" + (f" [{name}]" if name else "")
+            yield printable(record.key) + (f" [{name}]" if name else "")
         score = f"{number(record.result.score)}/{number(record.result.max_score)}"
         delta = ""
         if previous is not None and previous.result.score != record.result.score:
