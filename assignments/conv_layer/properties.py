@@ -258,7 +258,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         c.check_values(report.get("value"), expected, c.corr_scale(x, weight) + float(bias.abs()),
                        "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), variants, x, weight)
 
-    @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
+    @suite.check("Conv2D", title="gradients of Conv2D's weight, bias and input are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
                  diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_gradients(student, x, weight, bias, grad_output):
@@ -271,12 +271,19 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         if not grads or grads[0] is None or grads[1] is None:
             raise Mismatch("weight or bias gets no gradient from the layer's output: is it used in forward?",
                            diagnosis="autograd_cut_off", key="layer_no_gradient")
-        _, gw = o.corr_grads(x, weight, grad_output)
+        gx, gw = o.corr_grads(x, weight, grad_output)
         scale = c.corr_scale(x, weight) + 1
         check_tensor(grads[0], gw, Phrase("what.gradient_of", "the gradient of weight", name="weight"), scale)
         check_tensor(grads[1], grad_output.double().sum().reshape(1),
                      Phrase("what.gradient_of", "the gradient of bias", name="bias"),
                      float(grad_output.abs().sum()) + 1, reshape=True)
+        # Found by `grader audit`: a forward that detached x (no gradient for the layers below) had full marks.
+        if len(grads) > 2 and grads[2] is None:
+            raise Mismatch("no gradient reaches x through Conv2D: is x detached or replaced?",
+                           diagnosis="autograd_cut_off", key="no_gradient_reaches", args={"name": "Conv2D", "label": "x"})
+        if len(grads) > 2:
+            check_tensor(grads[2], gx, Phrase("what.gradient_of", "the gradient of x", name="x"),
+                         c.corr_scale(grad_output, weight) + float(grad_output.abs().max()) * x.numel())
 
     # ---------------------------------------------------------- learn_kernel
     @suite.check("learn_kernel", title="learn_kernel follows gradient descent on the squared error", weight=3,
