@@ -306,6 +306,8 @@ TITLES: dict[str, dict[str, str]] = {
         {"zh": "梯度能经过 conv2d_strict 传到 X 和 K，并且正确"},
     "conv2d_strict leaves X and K unchanged": {"zh": "conv2d_strict 不修改 X 和 K"},
     "corr2d_matmul(X, K) equals the cross-correlation": {"zh": "corr2d_matmul(X, K) 等于互相关"},
+    "gradients flow through corr2d_matmul to X and K and are right":
+        {"zh": "梯度能经过 corr2d_matmul 传到 X 和 K，并且正确"},
     "corr2d_matmul computes with a matrix product": {"zh": "corr2d_matmul 用矩阵乘法计算"},
     "kernel_matrix(K, shape) @ X.reshape(-1) equals corr2d(X, K).reshape(-1)":
         {"zh": "kernel_matrix(K, shape) @ X.reshape(-1) 等于 corr2d(X, K).reshape(-1)"},

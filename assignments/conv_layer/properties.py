@@ -349,6 +349,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
                        describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
 
+    # Found by `grader audit`: a corr2d_matmul under torch.no_grad(), or returning .detach(), had full marks.
+    @suite.check("corr2d_matmul", title="gradients flow through corr2d_matmul to X and K and are right", weight=1,
+                 given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
+                 diagnose=_either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
+    def matmul_gradients(student, X, K, grad_output):
+        reply = student.call("corr2d_matmul", X, K, grad_wrt=(0, 1), grad_output=grad_output)
+        check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d_matmul")
+
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
                  examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
