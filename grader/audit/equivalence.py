@@ -112,6 +112,8 @@ def differ(a: Any, b: Any, where: str = "") -> str | None:
         if math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL) or (math.isnan(a) and math.isnan(b)):
             return None
         return f"{where}: {a!r} vs {b!r}"
+    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        return f"{where}: {type(a).__name__} vs {type(b).__name__}"
     return None if a == b else f"{where}: {str(a)[:80]} vs {str(b)[:80]}"
 
 
