@@ -283,6 +283,58 @@ def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_ind
                "the reference, so keep it off anything students can reach")
 
 
+@main.command()
+@click.argument("assignment_name", metavar="ASSIGNMENT")
+@course_option
+@click.option("--max-mutants", type=click.IntRange(min=1), default=None,
+              help="Grade at most N mutants, sampled evenly across operators and exercises (the same ones every run).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parallel graders (default: the number of cores).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the audit as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the audit as one self-contained HTML page.")
+@click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the mutants' grades are recorded, so that an interrupted audit resumes "
+                   "(default: .grader-audit/ASSIGNMENT.sqlite).")
+@click.option("--allow-weak-sandbox", is_flag=True, help="Audit even if this machine cannot provide every sandbox layer.")
+def audit(assignment_name: str, course: Path | None, max_mutants: int | None, jobs: int | None,
+          json_path: Path | None, html_path: Path | None, gradebook_path: Path | None,
+          allow_weak_sandbox: bool) -> None:
+    """Grade wrong variants of the reference (mutants) to measure what the checks catch.
+
+    Reports, per exercise, the mutants killed by the public and by the hidden checks, and each
+    survivor (full marks from the hidden checks) with its diff.
+    """
+    from grader.audit import grading, html_page, report, table  # torch-free, but only this command needs them
+
+    try:
+        spec = find(assignment_name, course)
+        grading.reference_path(spec)
+    except (AssignmentError, grading.AuditError) as exc:
+        raise UsageProblem(str(exc)) from None
+    workers = jobs or engine.default_workers()
+    book_path = gradebook_path or Path(".grader-audit") / f"{spec.name}.sqlite"
+    with course_state(), Gradebook.open(book_path, assignment=spec.name) as book:
+        try:
+            found = grading.run(spec, backend=engine.LocalBackend(workers), book=book, max_mutants=max_mutants,
+                                limits=Limits(strict=not allow_weak_sandbox), workers=workers,
+                                on_result=lambda r: click.echo(f"graded {r.submission}", err=True))
+        except WeakSandbox as exc:
+            raise SandboxRefused(str(exc)) from None
+        except SandboxError as exc:
+            raise SetupProblem(str(exc)) from None
+        except grading.AuditError as exc:
+            raise SetupProblem(str(exc)) from None
+        except KeyboardInterrupt:
+            raise Interrupted(f"audit interrupted: the mutants graded so far are kept in {book_path}; "
+                              "run the same command again to resume") from None
+    if json_path is not None:
+        report.write_json(found, json_path)
+    if html_path is not None:
+        html_page.write(found, html_path)
+    click.echo(table.render(found))
+
+
 @main.command("list")
 @course_option
 def list_(course: Path | None) -> None:

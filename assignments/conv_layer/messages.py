@@ -298,14 +298,18 @@ TITLES: dict[str, dict[str, str]] = {
     "corr2d leaves X and K unchanged": {"zh": "corr2d 不修改 X 和 K"},
     "Conv2D has weight and bias parameters of the right shapes": {"zh": "Conv2D 有形状正确的 weight 和 bias 参数"},
     "Conv2D.forward computes corr2d(x, weight) + bias": {"zh": "Conv2D.forward 计算 corr2d(x, weight) + bias"},
-    "gradients of Conv2D's weight and bias are right": {"zh": "Conv2D 的 weight 和 bias 的梯度正确"},
+    "gradients of Conv2D's weight, bias and input are right": {"zh": "Conv2D 的 weight、bias 和输入的梯度正确"},
     "learn_kernel follows gradient descent on the squared error": {"zh": "learn_kernel 对平方误差做梯度下降"},
     "learn_kernel defaults to lr=3e-2 and 10 epochs": {"zh": "learn_kernel 默认 lr=3e-2、迭代 10 次"},
     "learn_kernel leaves init (and X, Y) unchanged": {"zh": "learn_kernel 不修改 init（以及 X、Y）"},
     "conv2d_strict(X, K) equals the strict convolution (flipped kernel)":
         {"zh": "conv2d_strict(X, K) 等于严格卷积（翻转卷积核）"},
+    "gradients flow through conv2d_strict to X and K and are right":
+        {"zh": "梯度能经过 conv2d_strict 传到 X 和 K，并且正确"},
     "conv2d_strict leaves X and K unchanged": {"zh": "conv2d_strict 不修改 X 和 K"},
     "corr2d_matmul(X, K) equals the cross-correlation": {"zh": "corr2d_matmul(X, K) 等于互相关"},
+    "gradients flow through corr2d_matmul to X and K and are right":
+        {"zh": "梯度能经过 corr2d_matmul 传到 X 和 K，并且正确"},
     "corr2d_matmul computes with a matrix product": {"zh": "corr2d_matmul 用矩阵乘法计算"},
     "kernel_matrix(K, shape) @ X.reshape(-1) equals corr2d(X, K).reshape(-1)":
         {"zh": "kernel_matrix(K, shape) @ X.reshape(-1) 等于 corr2d(X, K).reshape(-1)"},

@@ -39,13 +39,15 @@ def conv2d_layer(namespace, kernel_size, weight=None, bias=None, x=None, grad_ou
     with torch.no_grad():
         layer.weight.copy_(weight)
         layer.bias.copy_(bias)
+    if grad_output is not None:
+        x = x.detach().clone().requires_grad_(True)  # layers stack: the gradient must reach their input too
     value = layer(x)
     report["value"] = value
     if grad_output is not None:
         if not isinstance(value, torch.Tensor) or value.grad_fn is None:
             report["cut_off"] = True
         elif value.shape == grad_output.shape:
-            grads = torch.autograd.grad(value, [layer.weight, layer.bias], grad_output.to(value.dtype),
+            grads = torch.autograd.grad(value, [layer.weight, layer.bias, x], grad_output.to(value.dtype),
                                         allow_unused=True)
             report["grads"] = list(grads)
     return report

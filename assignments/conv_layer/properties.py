@@ -256,7 +256,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                                bias=bias, x=x).value
         check_layer_output(o, report, x, weight, bias)
 
-    @suite.check("Conv2D", title="gradients of Conv2D's weight and bias are right", weight=2,
+    @suite.check("Conv2D", title="gradients of Conv2D's weight, bias and input are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
                  diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
     def conv2d_gradients(student, x, weight, bias, grad_output):
@@ -270,12 +270,19 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         if not isinstance(grads, list) or len(grads) != 2 or grads[0] is None or grads[1] is None:
             raise Mismatch("weight or bias gets no gradient from the layer's output: is it used in forward?",
                            diagnosis="autograd_cut_off", key="layer_no_gradient")
-        _, gw = o.corr_grads(x, weight, grad_output)
+        gx, gw = o.corr_grads(x, weight, grad_output)
         scale = c.corr_scale(x, weight) + 1
         check_tensor(grads[0], gw, Phrase("what.gradient_of", "the gradient of weight", name="weight"), scale)
         check_tensor(grads[1], grad_output.double().sum().reshape(1),
                      Phrase("what.gradient_of", "the gradient of bias", name="bias"),
                      float(grad_output.abs().sum()) + 1, reshape=True)
+        # Found by `grader audit`: a forward that detached x (no gradient for the layers below) had full marks.
+        if len(grads) > 2 and grads[2] is None:
+            raise Mismatch("no gradient reaches x through Conv2D: is x detached or replaced?",
+                           diagnosis="autograd_cut_off", key="no_gradient_reaches", args={"name": "Conv2D", "label": "x"})
+        if len(grads) > 2:
+            check_tensor(grads[2], gx, Phrase("what.gradient_of", "the gradient of x", name="x"),
+                         c.corr_scale(grad_output, weight) + float(grad_output.abs().max()) * x.numel())
 
     # ---------------------------------------------------------- learn_kernel
     @suite.check("learn_kernel", title="learn_kernel follows gradient descent on the squared error", weight=3,
@@ -312,6 +319,16 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         c.check_values(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
                        describe_inputs(X=X, K=K), variants, X, K)
 
+    # Found by `grader audit`: a conv2d_strict under torch.no_grad(), or returning .detach(), had full marks.
+    @suite.check("conv2d_strict", title="gradients flow through conv2d_strict to X and K and are right", weight=1,
+                 given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
+                 diagnose=_either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
+    def strict_gradients(student, X, K, grad_output):
+        reply = student.call("conv2d_strict", X, K, grad_wrt=(0, 1), grad_output=grad_output)
+        # conv2d_strict(X, K) = corr2d(X, flip(K)): the oracle's corr2d gradients, K's flipped back
+        gx, gk = o.corr_grads(X, torch.flip(K, dims=(0, 1)), grad_output)
+        check_gradients(reply, (gx, torch.flip(gk, dims=(0, 1))), X, K, grad_output, "conv2d_strict")
+
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
                  given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
                  simplify=c.simplify_grids)
@@ -330,6 +347,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         reply = student.call("corr2d_matmul", X, K)
         c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
                        describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
+
+    # Found by `grader audit`: a corr2d_matmul under torch.no_grad(), or returning .detach(), had full marks.
+    @suite.check("corr2d_matmul", title="gradients flow through corr2d_matmul to X and K and are right", weight=1,
+                 given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
+                 diagnose=_either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
+    def matmul_gradients(student, X, K, grad_output):
+        reply = student.call("corr2d_matmul", X, K, grad_wrt=(0, 1), grad_output=grad_output)
+        check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d_matmul")
 
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
                  examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
