@@ -61,6 +61,9 @@ SOURCE="$ROOT/source"
 RESULTS="$ROOT/results"
 ASSIGNMENT=@ASSIGNMENT@
 mkdir -p "$RESULTS"
+# The reference and hidden checks are for root alone: a student process that runs as its own uid (the uid drop
+# works in most containers, namespaces or not) cannot read them, even where no filesystem view hides them.
+chmod -R go-rwx "$SOURCE"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 # The submission, as one student's folder (its files may be several).
