@@ -13,6 +13,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
+import stat
 from contextlib import closing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,10 +74,13 @@ def has_problem(result: SubmissionResult) -> bool:
 # ------------------------------------------------------------ the bytes graded
 
 
-def sha256_of(path: Path) -> str:
-    """sha256 of the exact bytes graded: a file, or every file of a submission folder with its relative name."""
+def sha256_of(path: Path | None) -> str:
+    """sha256 of the exact bytes graded: a file, or every file of a submission folder with its relative name.
+
+    ``None`` (intake found nothing to grade in the submission) is the digest of nothing.
+    """
     digest = hashlib.sha256()
-    if path.is_dir():
+    if path is not None and path.is_dir() and not path.is_symlink():
         for item in sorted(p for p in path.rglob("*")):
             name = item.relative_to(path).as_posix().encode("utf-8", "surrogateescape")
             if item.is_symlink():
@@ -84,13 +89,24 @@ def sha256_of(path: Path) -> str:
             elif item.is_file():
                 digest.update(b"F" + len(name).to_bytes(8, "big") + name + item.stat().st_size.to_bytes(8, "big"))
                 _hash_file(digest, item)
-        return digest.hexdigest()
-    _hash_file(digest, path)
+    elif path is not None:
+        _hash_file(digest, path)
     return digest.hexdigest()
 
 
 def _hash_file(digest, path: Path) -> None:
-    with path.open("rb") as handle:
+    # Never through a link, and never a FIFO (it would block): the grader reads as root (SECURITY.md).
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        digest.update(b"L" + str(path.readlink()).encode("utf-8", "surrogateescape"))
+        return
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            digest.update(b"S")  # a FIFO or a device: loading refuses it, and so it is "graded" as nothing
+            return
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
 
@@ -243,7 +259,8 @@ def grade_course(jobs: Sequence[Job], *, assignment: Assignment, backend: Backen
     except KeyboardInterrupt:
         outcome.interrupted = True
     except SandboxError:  # the machine or the cluster failed part-way (a Dask batch that lost submissions)
-        write_class_files(book, assignment, out_dir, cat)  # of what was recorded before: nothing graded is lost
+        if outcome.graded:  # class files of what was recorded before it: nothing graded is lost
+            write_class_files(book, assignment, out_dir, cat)
         raise
     finally:
         progress.close()

@@ -394,8 +394,8 @@ class LocalBackend:
                     process.terminate()
                 for process in processes:
                     process.join(timeout=10)
-                    if process.is_alive():
-                        process.kill()
+                    if process.is_alive():  # (without SIGKILL, Windows' terminate is already a kill)
+                        process.kill() if hasattr(signal, "SIGKILL") else process.terminate()
                         process.join()
                 pool.shutdown(wait=True, cancel_futures=True)
 

@@ -325,9 +325,10 @@ def test_grade_command_keeps_fake_results_and_secrets_out(tmp_path):
     assert '"score": 100.0' in stdout_result["output"]
     # Nothing planted: the output folder holds the grader's files only, the rest is as it was.
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(
-        ["grades.csv", "summary.html", *rows, *(f"{name}/{file}" for name in rows
+        ["gradebook.sqlite", "grades.csv", "summary.html", *rows, *(f"{name}/{file}" for name in rows
                                                  for file in ("result.json", "report.html"))])
     assert sorted(p.name for p in folder.iterdir()) == sorted(f.name for f in files)
     assert list(cwd.iterdir()) == []  # nothing left in the working directory, not even a Hypothesis cache
-    everything = run.stdout + run.stderr + "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    everything = run.stdout + run.stderr + "".join(p.read_bytes().decode("utf-8", "replace")
+                                                   for p in out.rglob("*") if p.is_file())
     assert secret not in everything and "GRADER_ATTACK_SECRET" not in everything

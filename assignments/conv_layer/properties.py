@@ -267,7 +267,8 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
             raise Mismatch("the layer's output is cut off from autograd: weight and bias get no gradient",
                            diagnosis="autograd_cut_off", key="layer_cut_off")
         grads = report.get("grads")
-        if not isinstance(grads, list) or len(grads) != 2 or grads[0] is None or grads[1] is None:
+        # The probe asks for the gradients of weight, bias and x, in that order.
+        if not isinstance(grads, list) or len(grads) != 3 or grads[0] is None or grads[1] is None:
             raise Mismatch("weight or bias gets no gradient from the layer's output: is it used in forward?",
                            diagnosis="autograd_cut_off", key="layer_no_gradient")
         gx, gw = o.corr_grads(x, weight, grad_output)
@@ -277,12 +278,11 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                      Phrase("what.gradient_of", "the gradient of bias", name="bias"),
                      float(grad_output.abs().sum()) + 1, reshape=True)
         # Found by `grader audit`: a forward that detached x (no gradient for the layers below) had full marks.
-        if len(grads) > 2 and grads[2] is None:
+        if grads[2] is None:
             raise Mismatch("no gradient reaches x through Conv2D: is x detached or replaced?",
                            diagnosis="autograd_cut_off", key="no_gradient_reaches", args={"name": "Conv2D", "label": "x"})
-        if len(grads) > 2:
-            check_tensor(grads[2], gx, Phrase("what.gradient_of", "the gradient of x", name="x"),
-                         c.corr_scale(grad_output, weight) + float(grad_output.abs().max()) * x.numel())
+        check_tensor(grads[2], gx, Phrase("what.gradient_of", "the gradient of x", name="x"),
+                     c.corr_scale(grad_output, weight) + float(grad_output.abs().max()) * x.numel())
 
     # ---------------------------------------------------------- learn_kernel
     @suite.check("learn_kernel", title="learn_kernel follows gradient descent on the squared error", weight=3,
