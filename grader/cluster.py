@@ -368,13 +368,12 @@ class DaskBackend:
 
     @staticmethod
     def _outcome(future: Future) -> dict:
-        if future.status != "finished":  # died with its workers (KilledWorker), cancelled, or a bug of ours
-            try:
-                future.result()
-            except BaseException as exc:  # noqa: BLE001 - whatever it is, it costs this submission only
-                return {"lost": f"{type(exc).__name__}: {str(exc)[:300]}"}
-            return {"lost": f"the task ended as {future.status}"}
-        outcome = future.result()
+        # A task whose worker died is rescheduled by Dask: its status may still change while it is read here,
+        # so the result decides, not the status seen a moment before.
+        try:
+            outcome = future.result()
+        except BaseException as exc:  # noqa: BLE001 - died with its workers (KilledWorker), cancelled, a bug of ours
+            return {"lost": f"{type(exc).__name__}: {str(exc)[:300]}"}
         if "result" in outcome:
             try:
                 outcome = dict(outcome, result=from_plain(outcome["result"]))
