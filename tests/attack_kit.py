@@ -24,13 +24,18 @@ def free_slot(start: int = 100) -> int:
         return slot.number
 
 
-def submission(folder: Path, name: str, **values: object) -> Path:
-    """Copy ``tests/attacks/<name>`` into ``folder``, filling in its ``__PLACEHOLDERS__``."""
-    text = (ATTACKS / name).read_text(encoding="utf-8")
+def filled(text: str, name: str, values: dict) -> str:
+    """``text`` of the attack ``name`` with its ``__PLACEHOLDERS__`` filled in from ``values``, all of them."""
     for key, value in values.items():
         text = text.replace(f"__{key}__", str(value))
     left = sorted(set(re.findall(r"__[A-Z][A-Z_]*__", text)))
     assert not left, f"{name}: placeholders not filled: {left}"
+    return text
+
+
+def submission(folder: Path, name: str, **values: object) -> Path:
+    """Copy ``tests/attacks/<name>`` into ``folder``, filling in its ``__PLACEHOLDERS__``."""
+    text = filled((ATTACKS / name).read_text(encoding="utf-8"), name, values)
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path

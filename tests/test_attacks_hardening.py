@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from attack_kit import ATTACKS, SECRET_TEXT, assert_contained, free_slot, leftovers, result_text
+from attack_kit import ATTACKS, SECRET_TEXT, assert_contained, filled, free_slot, leftovers, result_text
 from conftest import ROOT, by_name, grade
 from grader import bounded, cli, containment, submission
 from grader.intake import naming
@@ -47,11 +47,8 @@ def grader(assignment):
 
 def honest_plus(folder: Path, name: str, **values: object) -> Path:
     """An honest solution with the attack ``tests/attacks/<name>`` appended (its definitions win)."""
-    text = HONEST.read_text(encoding="utf-8") + "\n\n# ---- the attack\n" + (ATTACKS / name).read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace(f"__{key}__", str(value))
-    left = sorted(set(re.findall(r"__[A-Z][A-Z_]*__", text)))
-    assert not left, f"{name}: placeholders not filled: {left}"
+    attack = (ATTACKS / name).read_text(encoding="utf-8")
+    text = filled(HONEST.read_text(encoding="utf-8") + "\n\n# ---- the attack\n" + attack, name, values)
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
