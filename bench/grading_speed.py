@@ -72,14 +72,14 @@ def main() -> None:
     rows.append(("grader check reference (public checks)", check, f"{check / base:.2f}x the baseline"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        single = statistics.median(timed([*grader(), "grade", str(REFERENCE), "--out", str(tmp / "one")],
+        single = statistics.median(timed([*grader(), "grade", str(REFERENCE), "--regrade", "--out", str(tmp / "one")],
                                           args.repeat))
         rows.append(("grader grade, 1 submission (public + hidden)", single, ""))
         (tmp / "class").mkdir()
         submissions = class_folder(tmp / "class", args.submissions)
         per_worker = {}
         for jobs in (1, 2):
-            total = statistics.median(timed([*grader(), "grade", str(submissions), "--out", str(tmp / f"j{jobs}"),
+            total = statistics.median(timed([*grader(), "grade", str(submissions), "--regrade", "--out", str(tmp / f"j{jobs}"),
                                              "--jobs", str(jobs)], args.repeat))
             per = per_worker[jobs] = total / args.submissions
             rows.append((f"grader grade, {args.submissions} submissions, {jobs} worker(s): per submission", per,
@@ -88,7 +88,7 @@ def main() -> None:
         spawned_check = statistics.median(timed([*grader(), "check", str(REFERENCE), "--no-color"], args.repeat, spawn))
         rows.append(("grader check reference, spawn process model", spawned_check,
                      f"{spawned_check / check:.2f}x check with fork"))
-        total = statistics.median(timed([*grader(), "grade", str(submissions), "--out", str(tmp / "spawn"),
+        total = statistics.median(timed([*grader(), "grade", str(submissions), "--regrade", "--out", str(tmp / "spawn"),
                                          "--jobs", "1", "--allow-weak-sandbox"], args.repeat, spawn))
         per = total / args.submissions
         rows.append((f"grader grade, {args.submissions} submissions, 1 worker, spawn model: per submission", per,
