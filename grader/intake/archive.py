@@ -16,8 +16,10 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from grader.submission import CODE_SUFFIXES, Problem, link_problem, not_regular_problem
 
@@ -256,3 +258,21 @@ def listing(folder: Path) -> list[Entry]:
         elif not path.is_dir():  # a FIFO or a device: never opened (a FIFO would block the grader)
             entries.append(Entry(name, None, not_regular_problem(name)))
     return entries
+
+
+def by_student(entries: list[Entry], parse: Callable[[Entry], Any]
+               ) -> tuple[dict[str, list[tuple[Any, Entry]]], list[Entry]]:
+    """``entries`` grouped by the student key ``parse`` reads off each entry's name (None: not so named).
+
+    Returns the groups, in the order first seen, with what ``parse`` found of each entry, and the entries
+    that are not named that way.
+    """
+    students: dict[str, list[tuple[Any, Entry]]] = {}
+    rest = []
+    for entry in entries:
+        parsed = parse(entry) if entry.parts else None
+        if parsed is None:
+            rest.append(entry)
+        else:
+            students.setdefault(parsed.key, []).append((parsed, entry))
+    return students, rest

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from grader.intake.archive import Entry
+from grader.intake.archive import Entry, by_student
 from grader.intake.found import Candidate, Found
 from grader.results import Identity, Person
 from grader.submission import CODE_SUFFIXES, Problem
@@ -55,14 +55,7 @@ def parse_top(name: str) -> Parsed | None:
 
 def group(entries: list[Entry], *, origin: str, sep: str = ":") -> tuple[list[Found], list[Entry]]:
     """Canvas's submissions in ``entries``, and the entries that are not named as Canvas names them."""
-    students: dict[str, list[tuple[Parsed, Entry]]] = {}
-    rest = []
-    for entry in entries:
-        parsed = parse_top(entry.parts[0]) if entry.parts else None
-        if parsed is None:
-            rest.append(entry)
-        else:
-            students.setdefault(parsed.key, []).append((parsed, entry))
+    students, rest = by_student(entries, lambda entry: parse_top(entry.parts[0]))
     found = []
     for key, items in students.items():
         first = items[0][0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.intake.archive import Entry
+from grader.intake.archive import Entry, by_student
 from grader.intake.found import Candidate, Found
 from grader.results import Identity, Person
 
@@ -46,14 +46,7 @@ def parse_top(name: str, *, folder: bool = True) -> Parsed | None:
 
 def group(entries: list[Entry], *, origin: str, sep: str = ":") -> tuple[list[Found], list[Entry]]:
     """Moodle's submissions in ``entries``, and the entries that are not named as Moodle names them."""
-    students: dict[str, list[tuple[Parsed, Entry]]] = {}
-    rest = []
-    for entry in entries:
-        parsed = parse_top(entry.parts[0], folder=len(entry.parts) > 1) if entry.parts else None
-        if parsed is None:
-            rest.append(entry)
-        else:
-            students.setdefault(parsed.key, []).append((parsed, entry))
+    students, rest = by_student(entries, lambda entry: parse_top(entry.parts[0], folder=len(entry.parts) > 1))
     found = []
     for key, items in students.items():
         first, first_entry = items[0]
