@@ -128,6 +128,9 @@ class Check:
     diagnose: Callable[..., tuple[str, str] | None] | None = None
     # Simpler variants of a failing input (smaller, rounder), tried greedily after Hypothesis shrinks.
     simplify: Callable[[dict], Iterable[dict]] | None = None
+    # Whether a passing run may be recorded and replayed (``grader.replay``): a check whose body is not a
+    # function of its inputs and the student's answers (it reads a clock, a random source) must say False.
+    replay: bool = True
 
     @property
     def id(self) -> str:
@@ -151,13 +154,14 @@ class Suite:
         timeout_s: float | None = None,
         diagnose: Callable[..., tuple[str, str] | None] | None = None,
         simplify: Callable[[dict], Iterable[dict]] | None = None,
+        replay: bool = True,
     ) -> Callable:
         """Register ``fn(student, **inputs)`` as a check of ``exercise``."""
 
         def register(fn: Callable[..., None]) -> Callable[..., None]:
             self.checks.append(
                 Check(exercise, fn.__name__, title, fn, given, tuple(examples), weight,
-                      self.visibility, max_examples, timeout_s, diagnose, simplify)
+                      self.visibility, max_examples, timeout_s, diagnose, simplify, replay)
             )
             return fn
 

@@ -37,6 +37,7 @@ from grader.results import (
     Visibility,
     exercise_status,
 )
+from grader.replay import Replay, default_dir
 from grader.runner import run_check
 from grader.sandbox import confine, slots
 from grader.sandbox.workers import Limits, SandboxError, Session, template_for
@@ -97,7 +98,7 @@ class Grader:
     """Grades submissions of one assignment, reusing one warm template process."""
 
     def __init__(self, assignment: Assignment, *, visibilities: tuple[Visibility, ...] = PUBLIC,
-                 limits: Limits = Limits(), one_submission: bool = False):
+                 limits: Limits = Limits(), one_submission: bool = False, replay_dir: Path | None | bool = True):
         self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
         # A template for one submission skips warming up what only some submissions use (torch.optim).
         self.template = template_for(limits, [assignment.probes_file], warm_everything=not one_submission)
@@ -105,6 +106,9 @@ class Grader:
         self.slot: slots.Slot | None = None
         # Where every verdict of this grader comes from (the fingerprint of the files this process reads).
         self.provenance = {"fingerprint": assignment.fingerprint(), **versions()}
+        # Passing examples drawn once, replayed for every submission (grader.replay); True: the default folder.
+        folder = default_dir() if replay_dir is True else replay_dir or None
+        self.replay = Replay(Path(folder), self.provenance) if folder else None
 
     def __enter__(self) -> "Grader":
         # Our own sandbox uid for as long as this grader runs (see grader.sandbox.slots).
@@ -250,7 +254,7 @@ class Grader:
                                         "not run: earlier checks of this exercise ran past the time limit",
                                         weight=check.weight, message_key="not_run.after_timeouts"))
                 continue
-            tests.append(run_check(check, student))
+            tests.append(run_check(check, student, self.replay))
         return score_exercise(exercise, tuple(tests), time.monotonic() - started)
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from grader.checks import Abort, Check, Mismatch, StudentRaised
 from grader.plain import to_plain
+from grader.replay import Example, Recorder, Replay, Tape, run_taped
 from grader.results import Counterexample, Outcome, TestResult
 from grader.student import Student
 
@@ -80,6 +81,12 @@ def _seed(check: Check) -> int:
     return zlib.crc32(check.id.encode())
 
 
+def replay_settings(check: Check) -> dict[str, Any]:
+    """What the runner decides of a check's examples (the rest is in its source and the versions)."""
+    return {"seed": _seed(check), "max_examples": check.max_examples, "phases": [p.name for p in _phases(check)],
+            "explicit": len(check.examples), "generated": check.given is not None}
+
+
 def _unwrap(exc: BaseException) -> BaseException:
     """The first of our own failures inside an exception group (Hypothesis's Flaky errors are groups)."""
     if isinstance(exc, BaseExceptionGroup):
@@ -90,15 +97,70 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
-def run_check(check: Check, student: Student) -> TestResult:
-    """Run ``check`` to completion; never raises for anything the student did."""
+def run_check(check: Check, student: Student, replay: Replay | None = None) -> TestResult:
+    """Run ``check`` to completion; never raises for anything the student did.
+
+    With ``replay``, a check whose passing examples are recorded runs on them first (``grader.replay``);
+    only a submission that does not pass them all gets the full Hypothesis run, which a pass would have
+    been identical to.  A check without a record runs in full, and its passing run becomes the record.
+    """
+    recorder = None
+    if replay is not None and check.replay:
+        settings = replay_settings(check)
+        examples = replay.examples(check, settings)
+        if examples is None:
+            recorder = Recorder()
+        else:
+            replayed = _replay(check, student, examples)
+            if replayed is not None:
+                return replayed
+    result = _run(check, student, recorder)
+    if recorder is not None and result.passed:
+        replay.keep(check, settings, recorder)
+    return result
+
+
+def _passed(check: Check) -> TestResult:
+    return TestResult(check.title, Outcome.PASSED, check.visibility, weight=check.weight)
+
+
+def _replay(check: Check, student: Student, examples: list[Example]) -> TestResult | None:
+    """The result of running ``check`` on its recorded examples, or None when it must run in full.
+
+    The examples are those the full run draws, in its order, so up to the first one that does not pass the
+    student sees the very calls the full run makes.  An ``Abort`` ends the full run at once on that example,
+    without shrinking: its result is the replay's.  A mismatch or an exception needs the search and the
+    shrinking: what the replay changed in the student's record (timeouts, printed output) is undone first.
+    """
+    mark = student.mark() if student is not None else None
+    for example in examples:
+        inputs = example.fresh_inputs()
+        try:
+            run_taped(Tape(example.calls), check.body, student, **inputs)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Abort as exc:
+            exc.inputs = dict(inputs)
+            return _failure(check, exc, inputs, student)
+        except BaseException:
+            if student is not None:
+                student.rewind(mark)
+            return None
+    return _passed(check)
+
+
+def _run(check: Check, student: Student, recorder: Recorder | None) -> TestResult:
+    """The full Hypothesis run: search, shrinking, simplification and diagnosis."""
     last_inputs: dict[str, Any] = {}
 
     def attempt(inputs: dict) -> None:
         last_inputs.clear()
         last_inputs.update(inputs)
         try:
-            check.body(student, **inputs)
+            if recorder is None:
+                check.body(student, **inputs)
+            else:
+                run_taped(recorder.start(inputs), check.body, student, **inputs)
         except (Mismatch, StudentRaised, Abort) as exc:
             exc.inputs = dict(inputs)
             raise
@@ -117,7 +179,7 @@ def run_check(check: Check, student: Student) -> TestResult:
         if isinstance(failure, (Mismatch, StudentRaised)) and check.simplify is not None:
             failure = _simplify(check, student, failure)
         return _failure(check, failure, last_inputs, student)
-    return TestResult(check.title, Outcome.PASSED, check.visibility, weight=check.weight)
+    return _passed(check)
 
 
 def _same_failure(a: BaseException, b: BaseException) -> bool:

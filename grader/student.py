@@ -44,6 +44,16 @@ class Student:
         self.exercise: Exercise | None = None
         self.timeouts: Counter[str] = Counter()  # per exercise: repeated timeouts stop its other checks
 
+    def mark(self) -> tuple:
+        """What a replay that falls back to the full run must undo (``rewind``): timeouts and printed output."""
+        return Counter(self.timeouts), self.session.output_mark()
+
+    def rewind(self, mark: tuple) -> None:
+        timeouts, output = mark
+        self.timeouts.clear()
+        self.timeouts.update(timeouts)
+        self.session.rewind_output(output)
+
     def has(self, name: str) -> bool:
         return name in self.names
 

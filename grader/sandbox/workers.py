@@ -489,6 +489,16 @@ class Session:
             self._kill()
             raise
 
+    def output_mark(self) -> tuple[int, int]:
+        """Where the output stands now: ``rewind_output`` drops what came after (a replay's, run again)."""
+        with self._output_lock:
+            return len(self.output), self.output_dropped
+
+    def rewind_output(self, mark: tuple[int, int]) -> None:
+        with self._output_lock:
+            del self.output[mark[0]:]
+            self.output_dropped = mark[1]
+
     def output_text(self) -> str:
         with self._output_lock:
             text = self.output.decode("utf-8", errors="replace")
