@@ -1,0 +1,206 @@
+"""Replay: passing examples drawn once, replayed for every later submission, with results unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import strategies as st
+
+from conftest import CORPUS, ROOT, corpus_manifest
+from grader.checks import Check, Mismatch, StudentRaised, TimeoutSignal
+from grader.engine import ALL, PUBLIC, Grader, Job
+from grader.replay import Replay, recorded
+from grader.results import Visibility, to_plain
+from grader.runner import run_check
+
+PROVENANCE = {"fingerprint": "f" * 64, "grader": "1.0", "torch": "2.13.0", "hypothesis": "6.170.17"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Oracles:
+    double: Callable
+
+
+def make_check(body: Callable, *, name: str = "doubles", max_examples: int = 15, replay: bool = True) -> Check:
+    given = st.builds(lambda x, n: {"x": x, "n": n},
+                      st.lists(st.integers(-8, 8).map(lambda v: v / 4), min_size=2, max_size=5).map(torch.tensor),
+                      st.integers(0, 3))
+    return Check("ex", name, "doubles x", body, given, ({"x": torch.tensor([1.0, 2.0]), "n": 0},), 1.0,
+                 Visibility.PUBLIC, max_examples, None, replay=replay)
+
+
+def counting_oracles() -> tuple[Oracles, list]:
+    calls: list = []
+
+    def double(x):
+        calls.append(x)
+        return x * 2
+
+    return recorded(Oracles(double)), calls
+
+
+def passing(seen: list, o: Oracles) -> Callable:
+    def body(student, x, n):
+        seen.append((x.tolist(), n))
+        expected = o.double(x)
+        if not torch.equal(expected, x + x):
+            raise Mismatch("wrong")
+
+    return body
+
+
+def test_a_passing_run_is_recorded_and_replayed_with_the_same_examples_and_oracle_values(tmp_path):
+    o, oracle_calls = counting_oracles()
+    first: list = []
+    assert run_check(make_check(passing(first, o)), None, Replay(tmp_path, PROVENANCE)).passed
+    assert len(list(tmp_path.glob("*.json"))) == 1 and len(first) > 1
+    assert len(oracle_calls) == len(first)
+    oracle_calls.clear()
+    again: list = []
+    assert run_check(make_check(passing(again, o)), None, Replay(tmp_path, PROVENANCE)).passed
+    assert again == first  # the same inputs, in the same order
+    assert oracle_calls == []  # every expected value came from the record
+    without: list = []
+    assert run_check(make_check(passing(without, o)), None).passed
+    assert without == first  # ...which are the inputs the full run draws
+
+
+@pytest.mark.parametrize("raised", [
+    lambda: Mismatch("x is wrong", expected=1, got=2, diagnosis="wrong_sign"),
+    lambda: StudentRaised("ValueError", "no", "Traceback..."),
+    lambda: TimeoutSignal("too slow", key="call.timeout", args={"what": "f", "seconds": 1.0}),
+    lambda: ZeroDivisionError("a bug of the check"),
+])
+def test_a_submission_that_fails_a_replayed_example_gets_the_full_runs_result(tmp_path, raised):
+    o, _ = counting_oracles()
+    replay = Replay(tmp_path, PROVENANCE)
+    assert run_check(make_check(passing([], o)), None, replay).passed
+
+    def failing(student, x, n):  # fails on some drawn examples, not on the explicit one
+        o.double(x)
+        if n == 2 and float(x.sum()) > 0:
+            raise raised()
+
+    with_replay = run_check(make_check(failing), None, replay)
+    assert not with_replay.passed
+    assert with_replay == run_check(make_check(failing), None)
+
+
+def record_file(folder: Path) -> Path:
+    (path,) = folder.glob("*.json")
+    return path
+
+
+def test_a_record_of_another_fingerprint_version_or_setting_is_not_used(tmp_path):
+    o, _ = counting_oracles()
+    check = make_check(passing([], o))
+    assert run_check(check, None, Replay(tmp_path, PROVENANCE)).passed
+    from grader.runner import replay_settings
+
+    assert Replay(tmp_path, PROVENANCE).examples(check, replay_settings(check)) is not None
+    for field, other in (("fingerprint", "0" * 64), ("torch", "2.12.0"), ("hypothesis", "6.170.16"),
+                         ("grader", "1.1")):
+        stranger = Replay(tmp_path, {**PROVENANCE, field: other})
+        assert stranger.examples(check, replay_settings(check)) is None, field
+    for changed in (make_check(check.body, max_examples=16), make_check(check.body, name="other")):
+        assert Replay(tmp_path, PROVENANCE).examples(changed, replay_settings(changed)) is None
+    # A record copied under another key's name says which key it was written for.
+    other = Replay(tmp_path, {**PROVENANCE, "torch": "2.12.0"})
+    record_file(tmp_path).rename(tmp_path / f"{other.key(check, replay_settings(check))}.json")
+    assert other.examples(check, replay_settings(check)) is None
+
+
+def corrupt(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(b"\x80\x00not json at all")
+    elif how == "value changed":  # the checksum no longer matches
+        record = json.loads(data)
+        record["examples"][0]["calls"][0][2] = {"tensor": {"dtype": "float32", "shape": [0], "data": ""}}
+        path.write_text(json.dumps(record))
+    elif how == "not plain data":
+        record = json.loads(data)
+        record["examples"][0]["inputs"] = {"object": {"type": "os.system", "repr": "?"}}
+        path.write_text(json.dumps(record))
+    elif how == "empty":
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "value changed", "not plain data", "empty"])
+def test_a_corrupt_record_is_ignored_and_replaced(tmp_path, how):
+    o, oracle_calls = counting_oracles()
+    first: list = []
+    assert run_check(make_check(passing(first, o)), None, Replay(tmp_path, PROVENANCE)).passed
+    corrupt(record_file(tmp_path), how)
+    oracle_calls.clear()
+    again: list = []
+    assert run_check(make_check(passing(again, o)), None, Replay(tmp_path, PROVENANCE)).passed
+    assert again == first and len(oracle_calls) == len(first)  # a full run, which wrote a new record
+    oracle_calls.clear()
+    assert run_check(make_check(passing([], o)), None, Replay(tmp_path, PROVENANCE)).passed
+    assert oracle_calls == []
+
+
+def test_a_check_that_opts_out_or_draws_what_json_cannot_carry_is_not_recorded(tmp_path):
+    o, _ = counting_oracles()
+    assert run_check(make_check(passing([], o), replay=False), None, Replay(tmp_path, PROVENANCE)).passed
+    odd = Check("ex", "odd", "odd", lambda student, x: None, st.just({"x": {1, 2}}), (), 1.0, Visibility.PUBLIC, 3,
+                None)
+    assert run_check(odd, None, Replay(tmp_path, PROVENANCE)).passed
+    assert list(tmp_path.glob("*.json")) == []
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+def plain_without_timings(result) -> str:
+    def walk(value):
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items() if k != "duration_s"}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(to_plain(result)), sort_keys=True, ensure_ascii=False)
+
+
+def grade_corpus(assignment, replay_dir, files) -> dict[str, str]:
+    with Grader(assignment, visibilities=ALL, replay_dir=replay_dir) as grader:
+        return {f: plain_without_timings(grader.grade(Job(CORPUS / f, Path(f).stem, f))) for f in files}
+
+
+@pytest.mark.slow
+def test_the_corpus_grades_identically_with_and_without_replay_a_kept_cache_and_a_corrupt_one(assignment, tmp_path):
+    files = [e["file"] for e in corpus_manifest()]
+    # Wrong submissions first: the records are built by whichever passing submission comes first.
+    files = sorted(files, key=lambda f: not f.startswith("correct"), reverse=True)
+    plain = grade_corpus(assignment, False, files)
+    cache = tmp_path / "replay"
+    assert grade_corpus(assignment, cache, files) == plain  # records built during the batch
+    records = sorted(cache.glob("*.json"))
+    assert len(records) >= len(assignment.checks(ALL)) - 2  # nearly every check recorded
+    assert grade_corpus(assignment, cache, list(reversed(files))) == plain  # the cache of an earlier run
+    for i, path in enumerate(records):
+        corrupt(path, ["truncated", "garbage", "value changed", "not plain data", "empty"][i % 5])
+    assert grade_corpus(assignment, cache, files) == plain
+
+
+@pytest.mark.slow
+def test_grader_check_records_public_checks_only(assignment, tmp_path, monkeypatch):
+    from grader import engine
+
+    monkeypatch.setenv("GRADER_REPLAY_DIR", str(tmp_path))
+    reference = ROOT / "reference" / "conv_layer.py"
+    first = engine.check(reference, assignment=assignment)
+    checks = {c.id for c in assignment.checks(PUBLIC)}
+    written = {json.loads(p.read_text())["check"] for p in tmp_path.glob("*.json")}
+    assert written == checks and all(c.startswith("public.") for c in written)
+    again = engine.check(reference, assignment=assignment)
+    assert plain_without_timings(again) == plain_without_timings(first)
