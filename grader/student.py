@@ -6,6 +6,7 @@ can go wrong becomes a ``grader.checks`` exception the runner understands.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -140,7 +141,14 @@ class Student:
         policy = self.exercise.policy if self.exercise else None
         if policy is None:
             return
-        used = sorted(op for op in ops if any(re.search(pattern, op) for pattern in policy.forbidden_ops))
+        forbidden = _any_of(policy.forbidden_ops)
+        used = sorted(op for op in ops if forbidden.search(op)) if forbidden else []
         if used:
             raise ForbiddenSignal(f"{policy.message} ({what} ran {', '.join(used[:3])})", key="call.forbidden",
                                   args={"policy": policy.phrase, "what": what, "ops": used[:3]})
+
+
+@functools.lru_cache(maxsize=32)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern | None:
+    """One regex for a policy's patterns: every call's few dozen operators are matched against it."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
