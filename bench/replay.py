@@ -6,7 +6,8 @@ Every figure is the median wall time of ``--repeat`` runs of the real command li
 time), with ``GRADER_REPLAY_DIR`` pointing at a private folder ("off": no replay):
 
 - T0: ``python -c "import torch, hypothesis"``, the floor of any grader that runs torch code and
-  Hypothesis;
+  Hypothesis, timed once before every measured run, all through the benchmark (on a shared machine
+  the load moves; T0 is the median of all those samples, and each ratio is against it);
 - the marginal cost of one more correct submission with ``-j 2``: ``grader grade`` of 41 copies of the
   reference minus ``grader grade`` of 1, divided by 40, with and without replay (records kept from an
   earlier run, as a rerun or the next batch of a course finds them);
@@ -30,6 +31,7 @@ import time
 import tomllib
 from pathlib import Path
 
+RATIO = "ratio"  # a row whose ratio to T0 is shown, once T0 is known
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 REFERENCE = ROOT / "reference" / "conv_layer.py"
@@ -42,14 +44,23 @@ def grader() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
 
 
+BASELINE = [sys.executable, "-c", "import torch, hypothesis"]
+baseline_samples: list[float] = []
+
+
+def once(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, **env})
+    return time.perf_counter() - started
+
+
 def timed(command: list[str], repeat: int, env: dict[str, str], before=lambda: None) -> float:
     times = []
     for _ in range(repeat):
+        baseline_samples.append(once(BASELINE, {}))  # T0 next to every run, under the same load
         before()
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env={**os.environ, **env})
-        times.append(time.perf_counter() - started)
+        times.append(once(command, env))
     return statistics.median(times)
 
 
@@ -80,12 +91,6 @@ def main() -> None:
         tmp = Path(tmp)
         cache = tmp / "cache"
         replay, off = {"GRADER_REPLAY_DIR": str(cache)}, {"GRADER_REPLAY_DIR": "off"}
-        t0 = timed([sys.executable, "-c", "import torch, hypothesis"], args.repeat, {})
-        rows.append(("T0: python -c 'import torch, hypothesis'", t0, ""))
-
-        def ratio(seconds: float) -> str:
-            return f"{seconds / t0:.3f} x T0"
-
         one, many = copies(tmp / "one", REFERENCE, 1), copies(tmp / "many", REFERENCE, 41)
         run = 0
 
@@ -100,26 +105,31 @@ def main() -> None:
                 grade(one, replay)  # records from an earlier run
             single, batch = grade(one, env), grade(many, env)
             marginal = (batch - single) / 40
-            rows.append((f"grade -j 2, 1 correct submission, {label}", single, ratio(single)))
-            rows.append((f"grade -j 2, 41 correct submissions, {label}", batch, ratio(batch)))
-            rows.append((f"marginal correct submission (41 - 1) / 40, {label}", marginal, ratio(marginal)))
+            rows.append((f"grade -j 2, 1 correct submission, {label}", single, RATIO))
+            rows.append((f"grade -j 2, 41 correct submissions, {label}", batch, RATIO))
+            rows.append((f"marginal correct submission (41 - 1) / 40, {label}", marginal, RATIO))
 
         check = [*grader(), "check", str(REFERENCE), "--no-color"]
         seconds = timed(check, args.repeat, off)
-        rows.append(("grader check reference, without replay", seconds, ratio(seconds)))
+        rows.append(("grader check reference, without replay", seconds, RATIO))
         cold = tmp / "cold"
         seconds = timed(check, args.repeat, {"GRADER_REPLAY_DIR": str(cold)},
                         before=lambda: shutil.rmtree(cold, ignore_errors=True))
-        rows.append(("grader check reference, first run (records built)", seconds, ratio(seconds)))
+        rows.append(("grader check reference, first run (records built)", seconds, RATIO))
         seconds = timed(check, args.repeat, replay)
-        rows.append(("grader check reference, with replay", seconds, ratio(seconds)))
+        rows.append(("grader check reference, with replay", seconds, RATIO))
 
         wrong = wrong_ones(tmp / "wrong", args.wrong)
         count = len(list(wrong.iterdir()))
         for label, env in (("without replay", off), ("with replay", replay)):
             total = grade(wrong, env)
             rows.append((f"grade -j 2, {count} wrong submissions, {label}: per submission", total / count,
-                         ratio(total / count)))
+                         RATIO))
+    t0 = statistics.median(baseline_samples)
+    quartiles = statistics.quantiles(baseline_samples, n=4)
+    rows = [(label, seconds, f"{seconds / t0:.3f} x T0" if note else "") for label, seconds, note in rows]
+    rows.insert(0, ("T0: python -c 'import torch, hypothesis'", t0,
+                    f"median of {len(baseline_samples)} samples (quartiles {quartiles[0]:.2f}, {quartiles[2]:.2f} s)"))
     width = max(len(r[0]) for r in rows)
     print(f"median of {args.repeat} runs each, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after")
