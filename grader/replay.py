@@ -254,6 +254,11 @@ class Replay:
         self.folder = folder
         self.provenance = dict(provenance)
         self._loaded: dict[str, list[Example] | None] = {}
+        self._unrecordable: set[str] = set()  # checks whose examples the wire cannot carry: not recorded again
+
+    def records(self, check: Check, settings: dict[str, Any]) -> bool:
+        """Whether a full run of ``check`` should be recorded."""
+        return self.key(check, settings) not in self._unrecordable
 
     def key(self, check: Check, settings: dict[str, Any]) -> str:
         decided_by = {"format": FORMAT, "check": check.id, "settings": settings, "provenance": self.provenance,
@@ -279,9 +284,10 @@ class Replay:
 
     def keep(self, check: Check, settings: dict[str, Any], recorder: Recorder) -> None:
         """Keep the examples of a passing run (when the wire carries all of them exactly)."""
-        if not recorder.faithful or not all(_faithful([c[2] for c in e.calls]) for e in recorder.examples):
-            return
         key = self.key(check, settings)
+        if not recorder.faithful or not all(_faithful([c[2] for c in e.calls]) for e in recorder.examples):
+            self._unrecordable.add(key)
+            return
         examples = recorder.examples
         self._loaded[key] = examples
         encoded = _encode(examples)

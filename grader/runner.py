@@ -109,7 +109,7 @@ def run_check(check: Check, student: Student, replay: Replay | None = None) -> T
         settings = replay_settings(check)
         examples = replay.examples(check, settings)
         if examples is None:
-            recorder = Recorder()
+            recorder = Recorder() if replay.records(check, settings) else None
         else:
             replayed = _replay(check, student, examples)
             if replayed is not None:

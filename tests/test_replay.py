@@ -154,8 +154,13 @@ def test_a_check_that_opts_out_or_draws_what_json_cannot_carry_is_not_recorded(t
     assert run_check(make_check(passing([], o), replay=False), None, Replay(tmp_path, PROVENANCE)).passed
     odd = Check("ex", "odd", "odd", lambda student, x: None, st.just({"x": {1, 2}}), (), 1.0, Visibility.PUBLIC, 3,
                 None)
-    assert run_check(odd, None, Replay(tmp_path, PROVENANCE)).passed
+    replay = Replay(tmp_path, PROVENANCE)
+    assert run_check(odd, None, replay).passed
     assert list(tmp_path.glob("*.json")) == []
+    from grader.runner import replay_settings
+
+    assert not replay.records(odd, replay_settings(odd))  # and not tried again in this process
+    assert run_check(odd, None, replay).passed
 
 
 # ------------------------------------------------------------------ the corpus
