@@ -350,5 +350,39 @@ def list_(course: Path | None) -> None:
             click.echo(f"  {exercise.name:<26} {exercise.points:>4g}  {exercise.title}")
 
 
+# ---- grader template: self-contained (its own imports and error mapping), to merge cleanly with the CLI's rework
+@main.command("template")
+@click.argument("assignment_name", metavar="ASSIGNMENT")
+@course_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write into (default: the course's student_template/).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit with status 1 if the files there differ from what would be written (for CI).")
+def template_(assignment_name: str, course: Path | None, out_dir: Path | None, check_only: bool) -> None:
+    """Write the student template, ASSIGNMENT's <file>.py and .ipynb, from its reference solution.
+
+    Each `# BEGIN SOLUTION` ... `# END SOLUTION` region of the reference becomes `raise NotImplementedError`;
+    docstrings and comments are replaced by the exercise statements from the assignment's messages.
+    """
+    from grader import student_template  # only this command needs it
+
+    try:
+        spec = find(assignment_name, course)
+        made = student_template.render(spec)
+        folder = out_dir or student_template.default_folder(spec)
+    except AssignmentError as exc:
+        raise UsageProblem(str(exc)) from None
+    if check_only:
+        differing = student_template.stale(made, folder)
+        for path in differing:
+            click.echo(f"{path} differs from what `grader template {spec.name}` writes", err=True)
+        if differing:
+            raise SystemExit(1)
+        click.echo(f"{folder}: the templates of {spec.name} are up to date")
+        return
+    for path in student_template.write(made, folder):
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     main()

@@ -122,6 +122,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.corner": {"en": "row \\ column", "zh": "行 \\ 列"},
     "report.symbols": {"en": "✓ passed · ◐ partly right · ✗ failed or error · ○ not implemented",
                        "zh": "✓ 通过 · ◐ 部分正确 · ✗ 未通过或出错 · ○ 未实现"},
+    # ---- the student template's introduction (grader.student_template); an assignment adds template.rule.*
+    "template.heading": {"en": "{title} · Exercises", "zh": "{title} · 练习"},
+    "template.intro": {"en": "Implement the function or class in each code cell below and remove its "
+                             "`raise NotImplementedError`. The autograder scores the submission out of {max_score} "
+                             "points.",
+                       "zh": "实现下面每个代码单元中的函数或类，删除 `raise NotImplementedError`。"
+                             "提交后由自动评分器评分（共 {max_score} 分）。"},
+    "template.name": {"en": "name", "zh": "名称"},
+    "template.points": {"en": "points", "zh": "分数"},
+    "template.rules": {"en": "Rules", "zh": "规则"},
     # ---- terminal
     "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
     "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},
