@@ -430,6 +430,51 @@ def test_export_reads_the_gradebook_and_records_penalties(graded, tmp_path):
     assert "4022,100,100,10,90" in (tmp_path / "g.csv").read_text()
 
 
+
+def test_reports_state_the_penalty_recorded(graded, tmp_path):
+    """grade's reports say a submission was late; after an export with --late-penalty they state the penalty
+    the gradebook recorded, each report in its own language, the students' copies too."""
+    from grader.gradebook import Gradebook
+    from grader.messages import catalogue
+    from grader.reports import html_report
+
+    folder = tmp_path / "out"
+    late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
+    on_time = _as(graded["right"], "canvas", "4021", Person("4021"))
+    with Gradebook.open(folder / "gradebook.sqlite", assignment="conv-layer") as book:
+        for result in (late, on_time):
+            book.record(result, sha256="0" * 64, fingerprint="f", versions={}, visibilities=result.visibilities,
+                        duration_s=result.duration_s)
+    zh, en = catalogue("zh", _assignment()), catalogue("en", _assignment())
+    html_report.write(late, folder / "4022" / "report.html", zh)  # as grade --lang zh wrote it
+    html_report.write(on_time, folder / "4021" / "report.html", en)
+    html_report.write(late, folder / exports.STUDENT_FOLDER / "4022" / "report.html", en)
+    before = (folder / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "逾期提交。" in before and "扣除" not in before  # late, no penalty yet
+    run = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv"),
+                                    "--late-penalty", "10%"])
+    assert run.exit_code == 0, run.output
+    report = (folder / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "逾期提交：扣除 10%，扣除后得 72 / 100 分。" in report and 'lang="zh-Hans"' in report
+    student = (folder / exports.STUDENT_FOLDER / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "Submitted late: 10% off, 72 of 100 points after the penalty." in student
+    assert 'class="late"' not in (folder / "4021" / "report.html").read_text(encoding="utf-8")
+
+
+def test_terminal_and_html_say_late(graded):
+    from grader.messages import catalogue
+    from grader.reports import html_report, terminal
+
+    cat = catalogue("en", _assignment())
+    late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
+    assert "Submitted late." in terminal.render(late, cat)
+    assert "Submitted late: 25% off, 60 of 100 points after the penalty." in terminal.render(late, cat,
+                                                                                            late_penalty=25)
+    assert "Submitted late" not in terminal.render(graded["flipped"], cat)
+    assert '<p class="late">Submitted late.</p>' in html_report.render(late, cat)
+    assert 'class="late"' not in html_report.render(graded["flipped"], cat)
+
+
 # ------------------------------------------------------------------ Gradescope
 
 GRADESCOPE_SCHEMA = json.loads((CORPUS.parent / "gradescope_results.schema.json").read_text())
