@@ -463,7 +463,7 @@ def test_reports_state_the_penalty_recorded(graded, tmp_path):
 
 def test_terminal_and_html_say_late(graded):
     from grader.messages import catalogue
-    from grader.reports import html_report, terminal
+    from grader.reports import html_report, summary_report, terminal
 
     cat = catalogue("en", _assignment())
     late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
@@ -473,6 +473,8 @@ def test_terminal_and_html_say_late(graded):
     assert "Submitted late" not in terminal.render(graded["flipped"], cat)
     assert '<p class="late">Submitted late.</p>' in html_report.render(late, cat)
     assert 'class="late"' not in html_report.render(graded["flipped"], cat)
+    summary = summary_report.render([late, _as(graded["right"], "canvas", "4021", Person("4021"))], cat)
+    assert summary.count('<span class="late">Submitted late.</span>') == 1
 
 
 # ------------------------------------------------------------------ Gradescope
