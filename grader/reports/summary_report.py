@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.messages import Catalogue
+from grader.reports import lateness
 from grader.reports.templating import environment, html_lang, number, version
 from grader.results import SubmissionResult
 
@@ -72,6 +73,7 @@ class Row:
     score: float
     max_score: float
     duration_s: float
+    late: str = ""  # "Submitted late." when the download said so
 
 
 class Tally:
@@ -89,7 +91,8 @@ class Tally:
         cat = self.cat
         if not self.rows:
             self.assignment = result.assignment
-        self.rows.append(Row(result.submission, result.score, result.max_score, result.duration_s))
+        self.rows.append(Row(result.submission, result.score, result.max_score, result.duration_s,
+                             lateness.sentence(result, cat)))
         for exercise in result.exercises:
             self.exercise_scores.setdefault(exercise.name, []).append((exercise.score, exercise.max_score))
             for test in exercise.tests:

@@ -15,7 +15,7 @@ import click
 from grader import results
 from grader.bounded import printable_data
 from grader.messages import Catalogue
-from grader.reports import grids, isolation
+from grader.reports import grids, isolation, lateness
 from grader.results import Status, SubmissionResult, TestResult
 
 _STYLE = {
@@ -101,7 +101,7 @@ def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool,
     return lines
 
 
-def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> str:
+def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False, late_penalty: float | None = None) -> str:
     # Student text with its control characters made visible: only our own styling drives the terminal.
     result = results.from_plain(printable_data(results.to_plain(result)))
 
@@ -148,6 +148,9 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
             lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
     score = cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}")
     lines.append(style("  " + score, bold=True))
+    late = lateness.sentence(result, cat, late_penalty)
+    if late:
+        lines.append(style("  " + late, fg="yellow"))
     lines.append("  " + isolation.summary(result.isolation, cat))
     return "\n".join(lines)
 
