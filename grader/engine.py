@@ -83,9 +83,13 @@ def jobs_for(paths: list[Path], *, assignment: Assignment, lms: str | None = Non
     Archives stay extracted, in a private folder, until the block ends.
     """
     with intake.opened(paths, lms=lms) as found:
-        chosen = intake.chosen(found, expected_stem=assignment.expected_stem,
-                               names=[e.name for e in assignment.exercises])
-        yield [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
+        yield jobs_from(found, assignment=assignment)
+
+
+def jobs_from(found: list[intake.Found], *, assignment: Assignment) -> list[Job]:
+    """What intake found (``intake.opened``) as jobs of ``assignment``, each with the file chosen for it."""
+    chosen = intake.chosen(found, expected_stem=assignment.expected_stem, names=[e.name for e in assignment.exercises])
+    return [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
 
 
 def _issue(problem: submission.Problem) -> LoadIssue:
