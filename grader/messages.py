@@ -329,6 +329,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_run.not_defined": {"en": "{name} is not defined", "zh": "{name} 未定义：提交中找不到它。"},
     "not_run.load_stopped": {"en": "{name} is not defined: loading stopped at {where} ({detail})",
                              "zh": "{name} 未定义：加载你的代码时在{where}停止了（{detail}）。"},
+    "not_run.cell_failed": {"en": "{name} is not defined: {where}, which defines it, did not run to the end ({detail})",
+                            "zh": "{name} 未定义：定义它的{where}没有运行完（{detail}）。"},
     "not_run.forbidden": {"en": "{policy} (found {found})", "zh": "{policy}。你的代码用到了：{found}。"},
     "not_run.after_timeouts": {"en": "not run: earlier checks of this exercise ran past the time limit",
                                "zh": "未运行：这个练习前面的检查已经超时。"},

@@ -41,6 +41,7 @@ def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, 
     code = [f for f in files if f.is_code][:MAX_FILES]
     votes: Counter[str] = Counter()
     defined: dict[str, set[str]] = {a.name: set() for a in assignments}
+    tied: list[str] = []  # assignments a file defines as many names of as of another's
     for file in code:
         names = top_level_names(file)
         counts = {a.name: len(names & _names(a)) for a in assignments}
@@ -51,6 +52,8 @@ def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, 
         if len(top) == 1 and (best > 0 or file.match_stem == top[0].expected_stem):
             votes[top[0].name] += 1
             defined[top[0].name] |= names & _names(top[0])
+        elif best > 0:
+            tied += [a.name for a in top if a.name not in tied]
     ranked = votes.most_common()
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         chosen = next(a for a in assignments if a.name == ranked[0][0])
@@ -59,9 +62,9 @@ def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, 
         only = assignments[0]
         return Recognised(only, f"graded as {only.name}, the only assignment installed ({what} defines none of "
                                 "its names)")
-    if ranked:
-        tied = " and ".join(name for name, n in ranked if n == ranked[0][1])
-        why = f"{what} could be for {tied}"
+    if ranked or tied:
+        candidates = [name for name, n in ranked if n == ranked[0][1]] if ranked else tied
+        why = f"{what} could be for {' and '.join(candidates)}"
     else:
         why = f"{what} defines none of the names of any assignment" if code else f"{what} holds no code file"
     raise _ask(why, assignments)
