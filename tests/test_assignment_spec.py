@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, two_assignment_course
 from grader import cli, spec
 from grader.assignment import all_assignments, find
 from grader.errors import AssignmentError, GraderError, SetupProblem, StateProblem, UsageProblem
@@ -136,24 +136,9 @@ def test_the_error_names_the_file_and_lists_every_problem(tmp_path):
 
 # ------------------------------------------------------------------- a course folder with two assignments
 
-TINY_PUBLIC = '''from grader.checks import Suite
-
-suite = Suite([])
-'''
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    """The checkout's assignments and reference, and a tiny second assignment beside conv-layer."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "assignments", root / "assignments",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "reference", root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
-    tiny = root / "assignments" / "tiny_sums"
-    tiny.mkdir()
-    (tiny / "__init__.py").write_text("", encoding="utf-8")
-    (tiny / "assignment.toml").write_text(VALID, encoding="utf-8")
-    return root
+    return two_assignment_course(tmp_path_factory.mktemp("course"), VALID)
 
 
 def code(folder: Path, name: str, text: str) -> Candidate:
