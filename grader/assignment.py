@@ -76,9 +76,6 @@ class Assignment:
     def has_hidden(self) -> bool:
         return self.course_root is not None and (self.folder / "hidden" / "__init__.py").is_file()
 
-    def exercise(self, name: str) -> Exercise:
-        return next(e for e in self.exercises if e.name == name)
-
     def checks(self, visibilities: tuple[Visibility, ...]) -> list[Check]:
         _mount(self.folder.parent)  # a fresh worker process has not imported the assignments yet
         checks: list[Check] = []

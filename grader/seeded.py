@@ -5,33 +5,24 @@ site-packages: an editable install of the grader, the assignment's checks, the r
 data it draws, and caches them in ``.hypothesis/`` in the working directory.  The same check would
 then draw other inputs in a student's wheel install than in the instructor's checkout, or after
 some import: counterexamples must not depend on that.  The patch reaches into private API, so a
-Hypothesis other than the pinned one may lack it; then the grader says so (``problem``, shown by
-the CLI on every run) instead of silently drawing other counterexamples.
+Hypothesis other than the pinned one may lack it; then every grading process says so on stderr (an
+``UnreproducibleExamples`` warning) instead of silently drawing other counterexamples.
 """
 
 from __future__ import annotations
 
 import warnings
 
-_problem: str | None = None
-
-
 class UnreproducibleExamples(UserWarning):
     """This Hypothesis cannot be made to draw from the seed alone: counterexamples may differ between installs."""
 
 
 def ignore_local_constants() -> str | None:
-    """Patch Hypothesis to ignore local constants; the problem (also warned, and kept for ``problem``) if it cannot."""
-    global _problem
-    _problem = _patch()
-    if _problem is not None:
-        warnings.warn(_problem, UnreproducibleExamples, stacklevel=2)
-    return _problem
-
-
-def problem() -> str | None:
-    """Why Hypothesis could not be patched at start-up, or None when it was."""
-    return _problem
+    """Patch Hypothesis to ignore local constants; None when done, else why not (also warned, loudly)."""
+    problem = _patch()
+    if problem is not None:
+        warnings.warn(problem, UnreproducibleExamples, stacklevel=2)
+    return problem
 
 
 def _patch() -> str | None:
