@@ -103,7 +103,7 @@ def check(path: Path, assignment: str | None, course: Path | None, json_path: Pa
           lang: str | None, color: bool | None, classroom: bool) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
     spec = chosen(assignment, course, lambda: intake.candidates(path) if path.is_dir() else
-                  [intake.Candidate(path, path.name, str(path))], what=str(path))
+                  [intake.Candidate(path, path.name, str(path))], what=str(path), lang=lang)
     result = engine.check(path, assignment=spec)
     cat = messages.catalogue(lang, spec)
     if json_path is not None:
@@ -160,7 +160,8 @@ def grade(paths: tuple[Path, ...], assignment: str | None, course: Path | None, 
     # Archives stay extracted (in a private folder) until the command ends.
     found = click.get_current_context().with_resource(intake.opened(list(paths), lms=lms))
     if spec is None:
-        spec = chosen(None, course, lambda: [c for f in found for c in f.files], what="the submissions")
+        spec = chosen(None, course, lambda: [c for f in found for c in f.files], what=", ".join(map(str, paths)),
+                      lang=lang)
         require_hidden(spec)
     cat = messages.catalogue(lang, spec)
     jobs_list = engine.jobs_from(found, assignment=spec)
@@ -191,12 +192,12 @@ def grade(paths: tuple[Path, ...], assignment: str | None, course: Path | None, 
     click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
 
 
-def chosen(name: str | None, course: Path | None, files, *, what: str) -> Assignment:
+def chosen(name: str | None, course: Path | None, files, *, what: str, lang: str | None = None) -> Assignment:
     """The assignment named, else the one whose names ``files()`` define (said on stderr; see grader.intake.recognise)."""
     if name is not None:
         return find(name, course)
     found = recognise.recognise(files(), all_assignments(course), what=what)
-    click.echo(found.why, err=True)
+    click.echo(messages.catalogue(lang).text(found.key, **found.args), err=True)
     return found.assignment
 
 
@@ -270,7 +271,7 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
     else:
         held = recognise.recorded(folder, gradebook or batch.default_gradebook(folder), result_name=batch.RESULT_NAME)
         found = recognise.recorded_or_only(held, all_assignments(course), what=str(folder))
-        click.echo(found.why, err=True)
+        click.echo(messages.catalogue(None).text(found.key, **found.args), err=True)
         spec = found.assignment
     options = exports.Options(
         roster=roster, column=column, missing_zero=missing == "zero",

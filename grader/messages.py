@@ -101,6 +101,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.where": {"en": "Where", "zh": "位置"},
     "report.all_passed": {"en": "Every check passed. Well done!", "zh": "所有检查都通过了，做得好！"},
     "terminal.warning": {"en": "warning: {text}", "zh": "警告：{text}"},
+    # which assignment the files are for, when the command line did not say (grader.intake.recognise)
+    "recognised.defines": {"en": "graded as {assignment}: defines {names} ({n} of its {total} names)",
+                           "zh": "按作业 {assignment} 评分：代码定义了 {names}（它的 {total} 个名字中的 {n} 个）"},
+    "recognised.named": {"en": "graded as {assignment}: the file is named {file}",
+                         "zh": "按作业 {assignment} 评分：文件名是 {file}"},
+    "recognised.batch": {"en": "graded as {assignment}: {votes} of {files} code files look like it, {others} like "
+                               "another assignment; together they define {names} ({n} of its {total} names)",
+                         "zh": "按作业 {assignment} 评分：{files} 个代码文件中有 {votes} 个属于它，{others} 个像别的作业；"
+                               "它们一共定义了 {names}（它的 {total} 个名字中的 {n} 个）"},
+    "recognised.only": {"en": "graded as {assignment}, the only assignment installed (nothing in {what} defines its names)",
+                        "zh": "按作业 {assignment} 评分：这是唯一安装的作业（{what} 中没有定义它的名字）"},
+    "recognised.export_held": {"en": "exporting as {assignment}: {what} holds its results",
+                               "zh": "按作业 {assignment} 导出：{what} 中是它的结果"},
+    "recognised.export_only": {"en": "exporting as {assignment}, the only assignment installed",
+                               "zh": "按作业 {assignment} 导出：这是唯一安装的作业"},
     "isolation.unknown": {"en": "sandbox: isolation unknown (no student code ran)",
                           "zh": "沙箱：隔离情况未知（没有运行学生代码）"},
     "isolation.all_on": {"en": "sandbox: all {n} isolation layers on", "zh": "沙箱：全部 {n} 层隔离均已启用"},

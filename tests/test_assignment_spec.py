@@ -17,6 +17,7 @@ from grader.assignment import all_assignments, find
 from grader.errors import AssignmentError, GraderError, SetupProblem, StateProblem, UsageProblem
 from grader.intake import Candidate
 from grader.intake.recognise import recognise, recorded, recorded_or_only
+from grader.messages import catalogue
 
 SPEC = ROOT / "assignments" / "conv_layer" / "assignment.toml"
 VALID = """
@@ -162,6 +163,8 @@ def test_a_file_is_graded_as_the_assignment_whose_names_it_defines(course, tmp_p
     assert found.assignment.name == "conv-layer"
     assert found.why.startswith("graded as conv-layer: defines corr2d, Conv2D, learn_kernel, conv2d_strict, … "
                                 "(10 of its 10 names)")
+    assert catalogue("zh").text(found.key, **found.args) == (
+        "按作业 conv-layer 评分：代码定义了 corr2d, Conv2D, learn_kernel, conv2d_strict, …（它的 10 个名字中的 10 个）")
     tiny = code(tmp_path, "hw.py", "def corr2d(X, K):\n    pass\n\ndef add(a, b):\n    return a + b\n\ntotal = sum\n")
     assert recognise([tiny], assignments, what="hw.py").why == "graded as tiny-sums: defines add, total (2 of its 2 names)"
     # a notebook: its code cells, read and never run
@@ -176,7 +179,7 @@ def test_when_it_cannot_be_told_the_assignment_must_be_chosen(course, tmp_path):
         recognise([nothing], assignments, what="empty.py")
     message = str(raised.value)
     assert raised.value.exit_code == 2
-    assert "empty.py defines none of the names of any assignment; pass --assignment NAME, one of:" in message
+    assert "nothing in empty.py defines an assignment's names; pass --assignment NAME, one of:" in message
     assert "conv-layer" in message and "tiny-sums" in message and "(defines add, total)" in message
     both = code(tmp_path, "both.py", "def corr2d(X, K):\n    pass\n\ndef add(a, b):\n    pass\n")
     with pytest.raises(UsageProblem, match="could be for conv-layer and tiny-sums"):

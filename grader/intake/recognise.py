@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.assignment import Assignment
 from grader.errors import UsageProblem
 from grader.intake.found import Candidate
 from grader.intake.choose import top_level_names
+from grader.messages import catalogue
 
 MAX_FILES = 500  # a batch bigger than a class: the first files decide
 _SHOWN = 4  # names a sentence lists before "…"
@@ -28,7 +30,12 @@ _SHOWN = 4  # names a sentence lists before "…"
 @dataclass(frozen=True)
 class Recognised:
     assignment: Assignment
-    why: str  # for stderr: "graded as conv-layer: defines corr2d, Conv2D, … (10 of its 10 names)"
+    key: str  # the sentence for stderr in the catalogue: "graded as conv-layer: defines corr2d, Conv2D, …"
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def why(self) -> str:
+        return catalogue("en").text(self.key, **self.args)
 
 
 def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, what: str) -> Recognised:
@@ -57,16 +64,14 @@ def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, 
     ranked = votes.most_common()
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         chosen = next(a for a in assignments if a.name == ranked[0][0])
-        return Recognised(chosen, f"graded as {chosen.name}: {_evidence(chosen, defined[chosen.name], votes, code)}")
+        return _evidence(chosen, defined[chosen.name], votes, code)
     if len(assignments) == 1:
-        only = assignments[0]
-        return Recognised(only, f"graded as {only.name}, the only assignment installed ({what} defines none of "
-                                "its names)")
+        return Recognised(assignments[0], "recognised.only", {"assignment": assignments[0].name, "what": what})
     if ranked or tied:
         candidates = [name for name, n in ranked if n == ranked[0][1]] if ranked else tied
         why = f"{what} could be for {' and '.join(candidates)}"
     else:
-        why = f"{what} defines none of the names of any assignment" if code else f"{what} holds no code file"
+        why = f"nothing in {what} defines an assignment's names" if code else f"there is no code file in {what}"
     raise _ask(why, assignments)
 
 
@@ -74,9 +79,9 @@ def recorded_or_only(names: set[str], assignments: Sequence[Assignment], *, what
     """The assignment whose results ``what`` holds (``names``, see ``recorded``), else the only one installed."""
     known = [a for a in assignments if a.name in names]
     if len(known) == 1:
-        return Recognised(known[0], f"exporting as {known[0].name}: {what} holds its results")
+        return Recognised(known[0], "recognised.export_held", {"assignment": known[0].name, "what": what})
     if len(assignments) == 1 and not names:
-        return Recognised(assignments[0], f"exporting as {assignments[0].name}, the only assignment installed")
+        return Recognised(assignments[0], "recognised.export_only", {"assignment": assignments[0].name})
     if known:
         raise _ask(f"{what} holds results of {' and '.join(a.name for a in known)}", assignments)
     if names:
@@ -112,13 +117,16 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:_SHOWN]) + (", …" if len(names) > _SHOWN else "")
 
 
-def _evidence(chosen: Assignment, defined: set[str], votes: Counter[str], code: list[Candidate]) -> str:
-    names = f"defines {_listed(_ordered(chosen, defined))} ({len(defined)} of its {len(chosen.exercises)} names)"
-    if len(code) <= 1:
-        return names if defined else f"the file is named {chosen.expected_stem}"
-    others = sum(votes.values()) - votes[chosen.name]
-    return (f"{votes[chosen.name]} of {len(code)} code files look like it, {others} like another assignment; "
-            f"together they {names}")
+def _evidence(chosen: Assignment, defined: set[str], votes: Counter[str], code: list[Candidate]) -> Recognised:
+    args = {"assignment": chosen.name, "names": _listed(_ordered(chosen, defined)), "n": len(defined),
+            "total": len(chosen.exercises)}
+    if len(code) > 1:
+        others = sum(votes.values()) - votes[chosen.name]
+        return Recognised(chosen, "recognised.batch", args | {"votes": votes[chosen.name], "files": len(code),
+                                                              "others": others})
+    if defined:
+        return Recognised(chosen, "recognised.defines", args)
+    return Recognised(chosen, "recognised.named", {"assignment": chosen.name, "file": code[0].name})
 
 
 def recorded(folder: Path, gradebook: Path | None, *, result_name: str, look_at: int = 20) -> set[str]:
