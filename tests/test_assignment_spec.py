@@ -224,6 +224,12 @@ def test_the_cli_asks_for_the_assignment_and_lists_them(course, tmp_path):
     assert run.exit_code == 2 and "2 assignments are installed; pass --assignment NAME" in run.output
     run = CliRunner().invoke(cli.main, ["list", "--course", str(course)])
     assert run.exit_code == 0 and "tiny-sums: Sums (30 points" in run.output
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(nothing, subs / "a.py")
+    run = CliRunner().invoke(cli.main, ["grade", str(subs), "--out", str(tmp_path / "out"), "--course", str(course)])
+    assert run.exit_code == 2 and f"nothing in {subs} defines an assignment's names" in run.output
+    assert not (tmp_path / "out").exists()  # asked before anything is written
 
 
 def test_a_broken_spec_stops_the_cli_naming_the_file_and_the_key(course, tmp_path):
