@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from grader.checks import Abort, Check, Mismatch, StudentRaised
 from grader.plain import to_plain
 from grader.results import Counterexample, Outcome, TestResult
+from grader.seeded import ignore_local_constants
 from grader.student import Student
 
 
@@ -24,32 +25,7 @@ from grader.student import Student
 SIMPLIFY_CALLS = 150
 
 
-def _ignore_local_constants() -> None:
-    """Generate from the seed alone, whatever modules happen to be loaded.
-
-    Hypothesis mixes numbers found in the source of every loaded "local" module (anything outside
-    site-packages: an editable install of the grader, the assignment's checks, the reference) into the
-    data it draws, and caches them in ``.hypothesis/`` in the working directory.  The same check would
-    then draw other inputs in a student's wheel install than in the instructor's checkout, or after
-    some import: counterexamples must not depend on that.  Private API, hence the guard: a Hypothesis
-    without it keeps its default.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers
-        from hypothesis.internal.constants_ast import Constants
-        from hypothesis.internal.floats import float_to_int
-        from sortedcontainers import SortedSet
-    except ImportError:
-        return
-    if not hasattr(providers, "_get_local_constants"):
-        return
-    none = Constants(integers=SortedSet(), floats=SortedSet(key=float_to_int), bytes=SortedSet(),
-                     strings=SortedSet())
-    providers._get_local_constants = lambda: none
-    providers.CONSTANTS_CACHE.cache.clear()
-
-
-_ignore_local_constants()
+ignore_local_constants()  # counterexamples from the seed alone; says so loudly when it cannot (grader.seeded)
 
 
 def _phases(check: Check) -> tuple[Phase, ...]:

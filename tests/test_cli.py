@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, two_assignment_course
 
 REFERENCE = ROOT / "reference" / "conv_layer.py"
 EXERCISES = ["corr2d", "Conv2D", "learn_kernel", "conv2d_strict", "corr2d_matmul", "kernel_matrix",
@@ -35,6 +35,9 @@ def test_check_prints_a_summary_and_writes_json(tmp_path):
     done = run("check", str(CORPUS / "flipped_kernel.py"), "--json", str(out), "--no-color", "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "Score: 80 of 100 points" in done.stdout
+    # no default assignment: the one whose names the file defines, said on stderr
+    assert "graded as conv-layer: defines corr2d, Conv2D, learn_kernel, conv2d_strict, … (10 of its 10 names)" \
+        in done.stderr
     assert "convolution" in done.stdout  # the diagnosis of the first failure
     assert "K =" in done.stdout  # and its counterexample
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -94,6 +97,31 @@ def test_usage_errors_exit_with_status_2_and_say_why(args, words):
     done = run(*args)
     assert done.returncode == 2
     assert words in done.stderr
+
+
+def test_with_two_assignments_installed_check_grades_the_one_the_file_is_for(tmp_path):
+    course = two_assignment_course(tmp_path / "course", TINY_SPEC)
+    done = run("check", str(CORPUS / "flipped_kernel.py"), "--course", str(course), "--no-color", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "graded as conv-layer: defines corr2d" in done.stderr and "Score: 80 of 100 points" in done.stdout
+    empty = tmp_path / "nothing.py"
+    empty.write_text("x = 1\n", encoding="utf-8")
+    done = run("check", str(empty), "--course", str(course))
+    assert done.returncode == 2
+    assert "cannot tell which assignment to use" in done.stderr and "pass --assignment NAME" in done.stderr
+    assert "conv-layer" in done.stderr and "tiny-sums" in done.stderr
+    done = run("check", str(empty), "--course", str(course), "--assignment", "conv-layer", "--no-color")
+    assert done.returncode == 0 and "Score: 0 of 100 points" in done.stdout and "graded as" not in done.stderr
+
+
+TINY_SPEC = """
+name = "tiny-sums"
+title = "Sums"
+
+[[exercise]]
+name = "add"
+points = 100
+"""
 
 
 @pytest.fixture(scope="module")
