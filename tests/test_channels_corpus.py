@@ -492,6 +492,29 @@ def test_reference_marks_every_solution_body():
     assert text.count("# BEGIN SOLUTION") == len(EXERCISES)
 
 
+def test_reference_without_its_solutions_is_a_template(tmp_path):
+    """Each marked region replaced by `raise NotImplementedError` (what the template generator will do)
+    leaves a module that imports and whose every exercise raises NotImplementedError."""
+    text = (ROOT / "reference" / "conv_channels.py").read_text(encoding="utf-8")
+    stripped = re.sub(r"^( *)# BEGIN SOLUTION\n.*?^\1# END SOLUTION\n", r"\1raise NotImplementedError\n",
+                      text, flags=re.S | re.M)
+    assert stripped.count("raise NotImplementedError") == len(EXERCISES)
+    (tmp_path / "template.py").write_text(stripped, encoding="utf-8")
+    template = load(tmp_path / "template.py")
+    X, K = torch.ones(2, 4, 4), torch.ones(3, 2, 2, 2)
+    calls = {
+        "conv_output_shape": ((4, 4), (2, 2)), "corr2d_pad_stride": (X[0], K[0, 0], (1, 1), (2, 2)),
+        "corr2d_multi_in": (X, K[0]), "corr2d_multi_in_out": (X, K), "corr2d_multi_in_out_1x1": (X, K[:, :, :1, :1]),
+        "corr2d_multi_matmul": (X, K), "compose_kernels": (K[0, 0], K[0, 0]), "pool2d": (X[0], (2, 2)),
+        "pool2d_multi": (X, (2, 2)), "avg_pool_kernel": ((2, 2),), "conv2d_cost": (2, 4, 4, 3, 2, 2, (0, 0), (1, 1)),
+    }
+    assert set(calls) == set(EXERCISES)
+    for exercise, args in calls.items():
+        assert symptom(REFERENCE, Case(exercise, args)) is None
+        with pytest.raises(NotImplementedError):
+            getattr(template, exercise)(*args)
+
+
 # ------------------------------------------------------------- corpus
 
 CORRECT = [e for e in MANIFEST if not e["breaks"]]

@@ -1,4 +1,5 @@
-"""Wrong compose_kernels: accumulates K2 read flipped (K2[-1-a, -1-b]): the full cross-correlation, not the convolution, of K1 and K2."""
+"""Wrong compose_kernels: accumulates K2 read flipped (K2[-1-a, -1-b]): the full cross-correlation, not
+the convolution, of K1 and K2."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong conv2d_cost: c_o * k_h * k_w multiplications per output pixel, forgetting the c_i input channels."""
+"""Wrong conv2d_cost: c_o * k_h * k_w multiplications per output pixel, forgetting the c_i input
+channels."""
 import math
 
 import torch

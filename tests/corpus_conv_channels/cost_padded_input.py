@@ -1,4 +1,5 @@
-"""Wrong conv2d_cost: one window per stride step over the whole padded input, (h + 2p_h) // s_h rows, ignoring the kernel's extent."""
+"""Wrong conv2d_cost: one window per stride step over the whole padded input, (h + 2p_h) // s_h rows,
+ignoring the kernel's extent."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong corr2d_multi_matmul: patch rows ordered (k_h, k_w, c_i) while K.reshape(c_o, -1) is ordered (c_i, k_h, k_w)."""
+"""Wrong corr2d_multi_matmul: patch rows ordered (k_h, k_w, c_i) while K.reshape(c_o, -1) is ordered
+(c_i, k_h, k_w)."""
 import math
 
 import torch

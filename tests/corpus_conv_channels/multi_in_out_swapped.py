@@ -1,4 +1,5 @@
-"""Wrong corr2d_multi_in_out: reads K as (c_i, c_o, k_h, k_w); fails unless c_i == c_o, wrong values when equal."""
+"""Wrong corr2d_multi_in_out: reads K as (c_i, c_o, k_h, k_w); fails unless c_i == c_o, wrong values
+when equal."""
 import math
 
 import torch

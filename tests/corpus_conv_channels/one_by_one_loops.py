@@ -1,4 +1,5 @@
-"""Wrong corr2d_multi_in_out_1x1: right values, but one matrix-vector product per output channel instead of one matrix product."""
+"""Wrong corr2d_multi_in_out_1x1: right values, but one matrix-vector product per output channel
+instead of one matrix product."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong corr2d_multi_in_out_1x1: K.reshape(c_i, c_o).T -- a reshape is not a transpose; channels scrambled when c_i, c_o > 1."""
+"""Wrong corr2d_multi_in_out_1x1: K.reshape(c_i, c_o).T -- a reshape is not a transpose; channels
+scrambled when c_i, c_o > 1."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong corr2d_pad_stride: all 2p rows/columns of padding at the bottom and right (right shape, shifted values)."""
+"""Wrong corr2d_pad_stride: all 2p rows/columns of padding at the bottom and right (right shape,
+shifted values)."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong corr2d_pad_stride: F.pad((p_h, p_h, p_w, p_w)) -- F.pad starts at the LAST axis, so p_h pads the columns."""
+"""Wrong corr2d_pad_stride: F.pad((p_h, p_h, p_w, p_w)) -- F.pad starts at the LAST axis, so p_h pads
+the columns."""
 import math
 
 import torch

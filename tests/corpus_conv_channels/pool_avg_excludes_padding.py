@@ -1,4 +1,5 @@
-"""Wrong pool2d_multi: 'avg' divides by the number of real (unpadded) elements, i.e. count_include_pad=False."""
+"""Wrong pool2d_multi: 'avg' divides by the number of real (unpadded) elements, i.e.
+count_include_pad=False."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong pool2d: a hand-written max backward that gives the gradient to every element equal to the maximum (ties get it twice)."""
+"""Wrong pool2d: a hand-written max backward that gives the gradient to every element equal to the
+maximum (ties get it twice)."""
 import math
 
 import torch

@@ -1,4 +1,5 @@
-"""Wrong pool2d: 'avg' divides X in place (X /= p_h * p_w) then sums: right values, the caller's X is modified."""
+"""Wrong pool2d: 'avg' divides X in place (X /= p_h * p_w) then sums: right values, the caller's X is
+modified."""
 import math
 
 import torch
