@@ -62,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.status": {"en": "Status", "zh": "状态"},
     "report.mistake": {"en": "Mistake", "zh": "错误"},
     "report.hint": {"en": "Hint", "zh": "提示"},
+    "report.seen": {"en": "What the check saw", "zh": "检查看到的现象"},
     "report.no_mistake": {"en": "—", "zh": "—"},
     "report.properties": {"en": "Properties checked", "zh": "检查的性质"},
     "report.property": {"en": "Property", "zh": "性质"},
@@ -132,6 +133,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
     "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},
     "terminal.hint": {"en": "hint: {text}", "zh": "提示：{text}"},
+    "terminal.seen": {"en": "what the check saw: {text}", "zh": "检查看到的现象：{text}"},
     "terminal.expected": {"en": "expected:", "zh": "期望结果："},
     "terminal.got": {"en": "yours:", "zh": "你的结果："},
     "terminal.shape": {"en": "tensor of shape {shape} ({dtype})", "zh": "形状为 {shape} 的张量（{dtype}）"},
@@ -411,6 +413,12 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Diagnoses proven by calling the student's code again on inputs chosen to tell (another kernel, the same
+# answer), not read off one answer: a report leads with them, and states what the check saw after them,
+# since that symptom may point elsewhere (a global kernel of another size looks like an off-by-one shape).
+# An assignment's messages module may name more in its own CERTAIN_DIAGNOSES.
+CERTAIN_DIAGNOSES = frozenset({"global_read"})
+
 
 _NUMBERED_PLACE = re.compile(r"(line|cell) ([0-9]+)")
 _PLACES = ("file", "grader")
@@ -474,6 +482,7 @@ class Catalogue:
     titles: dict[str, dict[str, str]] = field(default_factory=dict)  # English check title -> {lang: title}
     exercise_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # exercise name -> {lang: title}
     policies: dict[str, str] = field(default_factory=dict)  # exercise name -> policy name
+    certain: frozenset[str] = CERTAIN_DIAGNOSES  # diagnoses a report leads with (see CERTAIN_DIAGNOSES)
 
     # ------------------------------------------------------------ lookups
     def has(self, key: str) -> bool:
@@ -543,6 +552,10 @@ class Catalogue:
                 return entry.get(self.lang) or entry.get(DEFAULT_LANG)
         return None
 
+    def leads(self, code: str | None) -> bool:
+        """Whether a report states the diagnosis ``code`` before the test's message: it is certain."""
+        return bool(code) and code in self.certain
+
     # ------------------------------------------------------- test messages
     def message(self, test: TestResult, exercise: str = "", loaded: bool = True) -> tuple[str, str | None]:
         """A test's message in this language, and the English original when it had to be summarised.
@@ -607,6 +620,7 @@ def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
         titles=dict(getattr(module, "TITLES", None) or {}),
         exercise_titles=exercise_titles,
         policies=policies,
+        certain=CERTAIN_DIAGNOSES | frozenset(getattr(module, "CERTAIN_DIAGNOSES", None) or ()),
     )
 
 

@@ -44,6 +44,7 @@ class FailureView:
     comparison: grids.Comparison | None = None
     traceback: str = ""
     hidden: str = ""  # "hidden", in the reader's language, for a hidden check
+    leads: bool = False  # the diagnosis is certain: shown before the message, which says what the check saw
 
 
 @dataclass
@@ -88,6 +89,7 @@ def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anc
     found = cat.diagnosis(test.diagnosis, exercise.name)
     if found:
         view.mistake, view.hint = found
+        view.leads = cat.leads(test.diagnosis)
     example = test.counterexample
     if example is not None:
         view.inputs = [grids.view(name, value) for name, value in (example.inputs or {}).items()]

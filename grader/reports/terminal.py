@@ -130,11 +130,17 @@ def _last_frame(traceback: str) -> list[str]:
 
 def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool, style) -> list[str]:
     message, original = cat.message(test, exercise, loaded)
-    lines = [style("✗ " + cat.check_title(test.name), bold=True), style(message, fg="red")]
+    lines = [style("✗ " + cat.check_title(test.name), bold=True)]
+    found = cat.diagnosis(test.diagnosis, exercise)
+    if found and cat.leads(test.diagnosis):  # a certain diagnosis first: the symptom it causes may mislead
+        lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="red", bold=True))
+        lines.append(cat.text("terminal.hint", text=found[1]))
+        lines.append(cat.text("terminal.seen", text=message))
+    else:
+        lines.append(style(message, fg="red"))
     if original and original != message:
         lines.append(f"({original.splitlines()[0]})")
-    found = cat.diagnosis(test.diagnosis, exercise)
-    if found:
+    if found and not cat.leads(test.diagnosis):
         lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="yellow", bold=True))
         lines.append(cat.text("terminal.hint", text=found[1]))
     example = test.counterexample
