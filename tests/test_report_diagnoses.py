@@ -110,3 +110,58 @@ def test_a_timeout_while_diagnosing_does_not_count_against_the_exercises_later_c
     with pytest.raises(TimeoutSignal):  # the runner turns it into "no diagnosis"
         diagnose(student, {"X": torch.ones(3, 3), "K": torch.ones(2, 2)}, Mismatch("wrong"))
     assert student.timeouts == Counter({"corr2d": 1})
+
+
+# ------------------------------------------------------------------ a certain diagnosis leads
+
+
+@pytest.fixture(scope="module")
+def global_kernel(grader_public):
+    return grade(grader_public, CORPUS / "global_kernel.py")
+
+
+@pytest.mark.parametrize("lang, mistake, hint, seen", [
+    ("en", "mistake: The result does not depend on the kernel passed in", "hint: Compare the parameter names",
+     "what the check saw: corr2d(X, K) has shape (0, 0) but should have (1, 1)."),
+    ("zh", "错误：结果与传入的卷积核无关", "提示：把 def 那一行里的参数名",
+     "检查看到的现象：corr2d(X, K) 的形状是 (0, 0)，应该是 (1, 1)。"),
+])
+def test_a_global_read_leads_the_terminal_before_the_shape_it_causes(global_kernel, assignment, lang, mistake,
+                                                                     hint, seen):
+    # Its global K is larger than the shrunk input: the symptom is a wrong shape, which points at the +1.
+    from grader.messages import catalogue
+    from grader.reports import terminal
+
+    cat = catalogue(lang, assignment)
+    failure = first_failure(global_kernel, "corr2d")
+    lines = terminal.failure_lines(failure, "corr2d", cat, True, lambda text, **kw: text)
+    assert lines[1].startswith(mistake) and lines[2].startswith(hint) and lines[3] == seen  # JUnit's message: [1]
+    text = terminal.render(global_kernel, cat)
+    assert text.index(mistake) < text.index(seen) < text.index("Conv2D")
+
+
+@pytest.mark.parametrize("lang, seen", [("en", "What the check saw"), ("zh", "检查看到的现象")])
+def test_a_global_read_leads_the_html_report_before_the_shape_it_causes(global_kernel, assignment, lang, seen):
+    from grader.messages import catalogue
+    from grader.reports import html_report
+
+    html = html_report.render(global_kernel, catalogue(lang, assignment))
+    article = html[html.index('<article class="failure" id="corr2d-'):]
+    article = article[:article.index("</article>")]
+    diagnosis, symptom = article.index('<div class="diagnosis">'), article.index('<p class="seen">')
+    assert diagnosis < symptom and article.index('<p class="message">') > diagnosis  # the mistake is the message
+    assert f"<strong>{seen}:</strong>" in article[symptom:]
+
+
+def test_a_diagnosis_read_off_the_answer_still_follows_the_message(grader_public, assignment):
+    from grader.messages import catalogue
+    from grader.reports import html_report, terminal
+
+    result = grade(grader_public, CORPUS / "flipped_kernel.py")
+    cat = catalogue("en", assignment)
+    lines = terminal.failure_lines(first_failure(result, "corr2d"), "corr2d", cat, True, lambda text, **kw: text)
+    assert lines[2].startswith("mistake: ") and not lines[1].startswith("mistake: ")
+    article = html_report.render(result, cat)
+    article = article[article.index('<article class="failure" id="corr2d-'):]
+    assert article.index('<p class="message">') < article.index('<div class="diagnosis">')
+    assert '<p class="seen">' not in article[:article.index("</article>")]

@@ -152,6 +152,14 @@ class Array:
     shape: tuple[int, ...]
     dtype: str  # "list" for a list of numbers, "" for a plain number
     differ: int | None = None
+    magnitude: float | None = None  # the largest |element| of a cut tensor, kept ones or not
+
+    @property
+    def scale(self) -> float:
+        """The largest magnitude of the value: the scale its tolerance is relative to, as bounded's count."""
+        if self.magnitude is not None:
+            return self.magnitude
+        return max((abs(v) for v in self.values if is_number(v)), default=0.0)
 
     @property
     def rank(self) -> int:
@@ -198,7 +206,9 @@ def array(value: Any) -> Array | None:
         if len(stored) != len(shape) or any(s > n for s, n in zip(stored, shape)):
             return None
         differ = cut.get("differ") if isinstance(cut.get("differ"), int) else None
-        return Array(tuple(values), stored, shape, str(t.get("dtype", "")), differ)
+        ends = [cut.get(end) for end in ("min", "max")]
+        magnitude = max(abs(v) for v in ends) if all(is_number(v) for v in ends) else None
+        return Array(tuple(values), stored, shape, str(t.get("dtype", "")), differ, magnitude)
     if is_number(value):
         return Array((value,), (), (), "")
     if isinstance(value, list) and value:
@@ -312,7 +322,7 @@ def wrong_mask(got: Array, expected: Array) -> tuple[bool, ...]:
 
     The scale is the expected value's largest magnitude, as ``grader.bounded`` counts a cut tensor's.
     """
-    scale = max((abs(v) for v in expected.values if is_number(v)), default=0.0)
+    scale = expected.scale
     return tuple(not (is_number(g) and is_number(e) and close(g, e, scale))
                  for g, e in zip(got.values, expected.values))
 
