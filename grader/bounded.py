@@ -4,9 +4,10 @@ A result holds values the student returned.  Stored whole, a 4 KB submission ret
 of tens of thousands of elements made a result folder of tens of MiB.  Every value in a result goes
 through here: a tensor keeps at most the corner a report draws (``corner``: ``CORNER`` x ``CORNER`` of
 its first channels) and a summary (shape, dtype, minimum, maximum, where it differs from the expected
-value); lists, dicts and strings are cut, and the result says where (``"cut"`` in a tensor, a ``"… N more"`` entry in a list, ``…`` ending a
-string).  With at most ``MAX_LOAD_ISSUES`` load issues and the student's output capped by the sandbox
-(64 KiB), a ``result.json`` stays within a few hundred KB whatever the submission does.
+value); lists, dicts and strings are cut, and the result says where (``"cut"`` in a tensor, a ``"… N more"``
+entry in a list, ``…`` ending a string).  With at most ``MAX_LOAD_ISSUES`` load issues and the student's
+output capped by the sandbox (64 KiB), a ``result.json`` stays within a few hundred KB whatever the
+submission does.
 
 Student text also reaches ``result.json``, ``report.html`` and the terminal: its control characters
 (escape sequences, carriage returns, bidirectional overrides) become visible ``\\x1b``-style text, so

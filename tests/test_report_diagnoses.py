@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import pytest
 
 from conftest import CORPUS, by_name, grade
+from grader.results import Visibility
 
 
 def first_failure(result, exercise: str):
@@ -165,3 +167,39 @@ def test_a_diagnosis_read_off_the_answer_still_follows_the_message(grader_public
     article = article[article.index('<article class="failure" id="corr2d-'):]
     assert article.index('<p class="message">') < article.index('<div class="diagnosis">')
     assert '<p class="seen">' not in article[:article.index("</article>")]
+
+
+def test_a_global_reads_picture_is_the_probes_telling_input_not_the_shrunk_one(global_kernel, assignment):
+    from grader.messages import catalogue
+    from grader.reports import for_students, grids, html_report, terminal
+
+    failure = first_failure(global_kernel, "corr2d")
+    shrunk, telling = failure.counterexample, failure.counterexample.telling
+    assert shrunk.expected == "shape (1, 1)" and shrunk.got == "shape (0, 0)"  # kept: it is what the check saw
+    X, K = telling.inputs["X"]["tensor"], telling.inputs["K"]["tensor"]
+    assert X["shape"] == [8, 8] and len({v for row in X["values"] for v in row}) == 64  # distinct, non-zero
+    assert K["shape"] == [2, 2] and 0 not in [v for row in K["values"] for v in row]
+    comparison = grids.compare(telling.expected, telling.got)
+    assert comparison.shapes_differ is None and comparison.wrong == comparison.total == 49
+    html = html_report.render(global_kernel, catalogue("en", assignment))
+    article = html[html.index('<article class="failure" id="corr2d-'):]
+    article = article[:article.index("</article>")]
+    assert "An input that shows the mistake" in article and "Smallest counterexample" not in article
+    assert "X: shape (8, 8), float32" in article and "49 of 49 entries are wrong" in article
+    assert "能说明这个错误的输入" in html_report.render(global_kernel, catalogue("zh", assignment))
+    text = terminal.render(global_kernel, catalogue("en", assignment))
+    assert "an input that shows the mistake:\n        X = tensor of shape (8, 8) (float32)\n" \
+           "          [1, 2, 3, 4, 5, 6, 7, 8]" in text
+    # a hidden check's picture goes with its counterexample
+    hidden = replace(failure, visibility=Visibility.HIDDEN)
+    assert for_students._test(hidden).counterexample is None
+
+
+def test_a_layer_reading_a_global_kernel_is_pictured_on_the_probes_input_too(chapter):
+    from grader.reports import grids
+
+    failure = first_failure(chapter, "Conv2D")
+    telling = failure.counterexample.telling
+    assert failure.diagnosis == "global_read" and telling.inputs["x"]["tensor"]["shape"] == [8, 8]
+    comparison = grids.compare(telling.expected, telling.got)  # the chapter's global K is 1 x 2: (7, 6)
+    assert comparison.shapes_differ == ("(7, 7)", "(7, 6)")

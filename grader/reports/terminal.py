@@ -51,10 +51,13 @@ def value_text(value: Any, cat: Catalogue, wrong: tuple[bool, ...] | None = None
     found = grids.array(value)
     if found is not None and found.rank in (1, 2):
         rows, dtype, shape = grids.matrix(value)
-        if sum(len(row) for row in rows) > MAX_INLINE or found.stored != found.shape:
-            return cat.text("terminal.shape", shape=grids.shape_text(shape), dtype=dtype)
-        return _inline(rows, grids._rows(found, (), wrong) if wrong else None, len(shape)) + \
-            (f" ({dtype})" if dtype != "list" else "")
+        mask = grids._rows(found, (), wrong) if wrong else None
+        header = cat.text("terminal.shape", shape=grids.shape_text(shape), dtype=dtype)
+        if found.stored != found.shape or len(rows) > MAX_SLICE or len(rows[0]) > MAX_SLICE:
+            return header
+        if sum(len(row) for row in rows) > MAX_INLINE:  # a matrix of up to 8 x 8: a row a line
+            return "\n".join([header] + ["  " + row for row in _row_lines(rows, mask)])
+        return _inline(rows, mask, len(shape)) + (f" ({dtype})" if dtype != "list" else "")
     if found is not None and found.rank >= 3 and math.prod(found.stored):
         return _slices(found, cat, wrong, index)
     if isinstance(value, dict) and isinstance(value.get("tensor"), dict) and value["tensor"].get("shape"):
@@ -73,6 +76,10 @@ def _inline(rows: list[list[Any]], mask: list[list[bool]] | None, rank: int) -> 
     return body if rank == 1 else f"[{body}]"
 
 
+def _row_lines(rows: list[list[Any]], mask: list[list[bool]] | None) -> list[str]:
+    return [_inline([row], [m] if mask else None, 1) for row, m in zip(rows, mask or rows)]
+
+
 def _slices(a: grids.Array, cat: Catalogue, wrong: tuple[bool, ...] | None, index: tuple[int, ...] | None) -> str:
     height, width = a.stored[-2:]
     count = math.prod(a.stored[:-2])
@@ -84,9 +91,8 @@ def _slices(a: grids.Array, cat: Catalogue, wrong: tuple[bool, ...] | None, inde
         rows = [row[:MAX_SLICE] for row in grids._rows(a, where)[:MAX_SLICE]]
         mask = [row[:MAX_SLICE] for row in grids._rows(a, where, wrong)[:MAX_SLICE]] if wrong else None
         lines.append("  " + _where(a.shape, where, cat))
-        body = _inline(rows, mask, 2)[1:-1].split("], ")  # one row a line
         cut = height > MAX_SLICE or width > MAX_SLICE or a.shape[-2:] != a.stored[-2:]
-        lines += ["    " + row + ("" if row.endswith("]") else "]") for row in body]
+        lines += ["    " + row for row in _row_lines(rows, mask)]
         if cut:
             lines.append("    …")
     if not every and math.prod(a.shape[:-2]) > 1:
@@ -144,13 +150,16 @@ def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool,
         lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="yellow", bold=True))
         lines.append(cat.text("terminal.hint", text=found[1]))
     example = test.counterexample
+    label = cat.text("terminal.input")
+    if example is not None and example.telling is not None:  # the input the diagnosis was proven on
+        example, label = example.telling, cat.text("terminal.telling")
     if example is not None:
         inputs = [f"{name} = {value_text(value, cat)}" for name, value in (example.inputs or {}).items()]
         if any("\n" in text for text in inputs):  # a tensor of channels: each input on lines of its own
-            lines.append(cat.text("terminal.input"))
+            lines.append(label)
             lines += ["  " + part for text in inputs for part in text.splitlines()]
         elif inputs:
-            lines.append(f"{cat.text('terminal.input')} {'  '.join(inputs)}")
+            lines.append(f"{label} {'  '.join(inputs)}")
         labels = [cat.text("terminal.expected"), cat.text("terminal.got")]
         columns = max(width(label) for label in labels)
         mask = _wrong_mask(example.expected, example.got)
