@@ -65,6 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.status": {"en": "Status", "zh": "状态"},
     "report.mistake": {"en": "Mistake", "zh": "错误"},
     "report.hint": {"en": "Hint", "zh": "提示"},
+    "report.seen": {"en": "What the check saw", "zh": "检查看到的现象"},
     "report.no_mistake": {"en": "—", "zh": "—"},
     "report.properties": {"en": "Properties checked", "zh": "检查的性质"},
     "report.property": {"en": "Property", "zh": "性质"},
@@ -73,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.visibility": {"en": "Checks", "zh": "检查类别"},
     "report.failed_property": {"en": "Failed: {title}", "zh": "未通过：{title}"},
     "report.counterexample": {"en": "Smallest counterexample", "zh": "最小反例"},
+    "report.telling": {"en": "An input that shows the mistake", "zh": "能说明这个错误的输入"},
     "report.inputs": {"en": "Input", "zh": "输入"},
     "report.expected": {"en": "Expected", "zh": "期望结果"},
     "report.got": {"en": "Your result", "zh": "你的结果"},
@@ -87,6 +89,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.truncated_grid": {"en": "showing the top-left {rows} × {cols} of {shape}",
                               "zh": "只显示 {shape} 左上角的 {rows} × {cols} 部分"},
     "report.grid_caption": {"en": "{name}: shape {shape}, {dtype}", "zh": "{name}：形状 {shape}，{dtype}"},
+    "report.channel": {"en": "channel {c}", "zh": "通道 {c}"},
+    "report.output_channel": {"en": "output channel {o}", "zh": "输出通道 {o}"},
+    "report.input_channel": {"en": "input channel {i}", "zh": "输入通道 {i}"},
+    "report.slice": {"en": "the slice {index} of its {n} axes", "zh": "{n} 个轴中的切片 {index}"},
+    "report.truncated_stack": {"en": "showing {shown} of {shape}: the first channels, their top-left corners",
+                               "zh": "只显示 {shape} 中的 {shown} 部分：前几个通道的左上角"},
     "report.row": {"en": "row", "zh": "行"},
     "report.col": {"en": "column", "zh": "列"},
     "report.index": {"en": "index", "zh": "序号"},
@@ -154,9 +162,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
     "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},
     "terminal.hint": {"en": "hint: {text}", "zh": "提示：{text}"},
+    "terminal.seen": {"en": "what the check saw: {text}", "zh": "检查看到的现象：{text}"},
+    "terminal.telling": {"en": "an input that shows the mistake:", "zh": "能说明这个错误的输入："},
     "terminal.expected": {"en": "expected:", "zh": "期望结果："},
     "terminal.got": {"en": "yours:", "zh": "你的结果："},
     "terminal.shape": {"en": "tensor of shape {shape} ({dtype})", "zh": "形状为 {shape} 的张量（{dtype}）"},
+    "terminal.channel": {"en": "channel {c} of {n}:", "zh": "通道 {c}（共 {n} 个）："},
+    "terminal.channel_pair": {"en": "output channel {o} of {n_o}, input channel {i} of {n_i}:",
+                              "zh": "输出通道 {o}（共 {n_o} 个），输入通道 {i}（共 {n_i} 个）："},
+    "terminal.slice": {"en": "slice {index}:", "zh": "切片 {index}："},
+    "terminal.more_slices": {"en": "… and {n} more {h} × {w} slices (grader check --html FILE draws them)",
+                             "zh": "……还有 {n} 个 {h} × {w} 切片未显示（grader check --html FILE 会画出它们）"},
     "terminal.html_written": {"en": "report written to {path}", "zh": "报告已写入 {path}"},
     "terminal.input": {"en": "input:", "zh": "输入："},
     "terminal.load_issue": {"en": "{where}: {sentence}", "zh": "{where}：{sentence}"},
@@ -429,6 +445,12 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Diagnoses proven by calling the student's code again on inputs chosen to tell (another kernel, the same
+# answer), not read off one answer: a report leads with them, and states what the check saw after them,
+# since that symptom may point elsewhere (a global kernel of another size looks like an off-by-one shape).
+# An assignment's messages module may name more in its own CERTAIN_DIAGNOSES.
+CERTAIN_DIAGNOSES = frozenset({"global_read"})
+
 
 _NUMBERED_PLACE = re.compile(r"(line|cell) ([0-9]+)")
 _PLACES = ("file", "grader")
@@ -492,6 +514,7 @@ class Catalogue:
     titles: dict[str, dict[str, str]] = field(default_factory=dict)  # English check title -> {lang: title}
     exercise_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # exercise name -> {lang: title}
     policies: dict[str, str] = field(default_factory=dict)  # exercise name -> policy name
+    certain: frozenset[str] = CERTAIN_DIAGNOSES  # diagnoses a report leads with (see CERTAIN_DIAGNOSES)
 
     # ------------------------------------------------------------ lookups
     def has(self, key: str) -> bool:
@@ -561,6 +584,10 @@ class Catalogue:
                 return entry.get(self.lang) or entry.get(DEFAULT_LANG)
         return None
 
+    def leads(self, code: str | None) -> bool:
+        """Whether a report states the diagnosis ``code`` before the test's message: it is certain."""
+        return bool(code) and code in self.certain
+
     # ------------------------------------------------------- test messages
     def message(self, test: TestResult, exercise: str = "", loaded: bool = True) -> tuple[str, str | None]:
         """A test's message in this language, and the English original when it had to be summarised.
@@ -625,6 +652,7 @@ def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
         titles=dict(getattr(module, "TITLES", None) or {}),
         exercise_titles=exercise_titles,
         policies=policies,
+        certain=CERTAIN_DIAGNOSES | frozenset(getattr(module, "CERTAIN_DIAGNOSES", None) or ()),
     )
 
 

@@ -130,7 +130,7 @@ def _simplify(check: Check, student: Student, failure: BaseException) -> BaseExc
     return failure
 
 
-def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) -> tuple[str, str] | None:
+def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) -> tuple | None:
     """The check's own diagnosis of the minimal counterexample (it may call the student again)."""
     if check.diagnose is None:
         return None
@@ -140,6 +140,15 @@ def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) 
         raise
     except BaseException:  # a diagnosis is a bonus: the student breaking it changes nothing
         return None
+
+
+def _telling(found: tuple | None) -> Counterexample | None:
+    """The input a diagnosis was proven on, when it gives one: ``(code, sentence, {"inputs", "expected", "got"})``."""
+    if not found or len(found) < 3 or not found[2]:
+        return None
+    shown = found[2]
+    return Counterexample(to_plain(shown.get("inputs") or {}), to_plain(shown.get("expected")),
+                          to_plain(shown.get("got"), compared_with=shown.get("expected")))
 
 
 def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Student) -> TestResult:
@@ -154,14 +163,15 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
             code, message = found[0], f"{message}: {found[1]}"
         return TestResult(
             check.title, Outcome.FAILED, check.visibility, message,
-            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected)),
+            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected),
+                           _telling(found)),
             code, weight=check.weight, message_key=exc.message_key, message_args=exc.message_args,
         )
     if isinstance(exc, StudentRaised):
         message = f"your code raised {exc.type_name}: {exc.message}"
         return TestResult(
             check.title, Outcome.ERROR, check.visibility, f"{message} ({found[1]})" if found else message,
-            Counterexample(plain_inputs), found[0] if found else None, traceback=exc.traceback,
+            Counterexample(plain_inputs, telling=_telling(found)), found[0] if found else None, traceback=exc.traceback,
             weight=check.weight, message_key="student_raised",
             message_args={"type": exc.type_name, "message": exc.message},
         )

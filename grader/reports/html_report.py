@@ -45,6 +45,8 @@ class FailureView:
     comparison: grids.Comparison | None = None
     traceback: str = ""
     hidden: str = ""  # "hidden", in the reader's language, for a hidden check
+    leads: bool = False  # the diagnosis is certain: shown before the message, which says what the check saw
+    telling: bool = False  # the counterexample drawn is the input the diagnosis was proven on, not the shrunk one
 
 
 @dataclass
@@ -89,7 +91,10 @@ def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anc
     found = cat.diagnosis(test.diagnosis, exercise.name)
     if found:
         view.mistake, view.hint = found
+        view.leads = cat.leads(test.diagnosis)
     example = test.counterexample
+    if example is not None and example.telling is not None:
+        example, view.telling = example.telling, True
     if example is not None:
         view.inputs = [grids.view(name, value) for name, value in (example.inputs or {}).items()]
         if example.expected is not None or example.got is not None:
