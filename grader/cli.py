@@ -189,7 +189,7 @@ def grade(paths: tuple[Path, ...], assignment: str | None, course: Path | None, 
     if outcome.interrupted:
         raise Interrupted(cat.text("terminal.interrupted", graded=outcome.graded, book=book_path))
     click.echo(cat.text("terminal.batch_done", graded=outcome.graded, kept=outcome.kept, path=out_dir / "grades.csv"))
-    click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
+    click.echo(cat.text("terminal.summary_written", path=out_dir / batch.SUMMARY_NAME))
 
 
 def chosen(name: str | None, course: Path | None, files, *, what: str, lang: str | None = None) -> Assignment:

@@ -436,7 +436,8 @@ def test_reports_state_the_penalty_recorded(graded, tmp_path):
     the gradebook recorded, each report in its own language, the students' copies too."""
     from grader.gradebook import Gradebook
     from grader.messages import catalogue
-    from grader.reports import html_report
+    from grader import batch
+    from grader.reports import html_report, summary_report
 
     folder = tmp_path / "out"
     late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
@@ -449,6 +450,8 @@ def test_reports_state_the_penalty_recorded(graded, tmp_path):
     html_report.write(late, folder / "4022" / "report.html", zh)  # as grade --lang zh wrote it
     html_report.write(on_time, folder / "4021" / "report.html", en)
     html_report.write(late, folder / exports.STUDENT_FOLDER / "4022" / "report.html", en)
+    summary_report.write([late, on_time], folder / "summary.html", en)
+    assert "Submitted late." in (folder / "summary.html").read_text(encoding="utf-8")
     before = (folder / "4022" / "report.html").read_text(encoding="utf-8")
     assert "逾期提交。" in before and "扣除" not in before  # late, no penalty yet
     run = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv"),
@@ -459,6 +462,12 @@ def test_reports_state_the_penalty_recorded(graded, tmp_path):
     student = (folder / exports.STUDENT_FOLDER / "4022" / "report.html").read_text(encoding="utf-8")
     assert "Submitted late: 10% off, 72 of 100 points after the penalty." in student
     assert 'class="late"' not in (folder / "4021" / "report.html").read_text(encoding="utf-8")
+    summary = (folder / "summary.html").read_text(encoding="utf-8")
+    assert summary.count("Submitted late: 10% off, 72 of 100 points after the penalty.") == 1
+    (folder / "summary.html").unlink()  # the next grade run rebuilds it from the gradebook, penalty included
+    with Gradebook.open(folder / "gradebook.sqlite", assignment="conv-layer") as book:
+        batch.write_class_files(book, _assignment(), folder, en)
+    assert "10% off, 72 of 100 points" in (folder / "summary.html").read_text(encoding="utf-8")
 
 
 def test_terminal_and_html_say_late(graded):

@@ -180,11 +180,12 @@ STUDENT_FOLDER = "for-students"
 
 
 def restate_reports(folder: Path, graded: list[Graded], assignment: Assignment) -> None:
-    """The reports ``grade`` wrote in ``folder`` (the instructor's, and the students' copies) state the
-    penalty just recorded (or its absence, if an earlier export's no longer holds), each in its own language."""
-    from grader.batch import REPORT_NAME
+    """The reports ``grade`` wrote in ``folder`` (the instructor's, and the students' copies, and the class
+    summary) state the penalty just recorded (or its absence, if an earlier export's no longer holds), each in
+    its own language."""
+    from grader.batch import REPORT_NAME, SUMMARY_NAME
     from grader.messages import catalogue
-    from grader.reports import html_report
+    from grader.reports import html_report, summary_report
 
     cats = {}
     for g in graded:
@@ -194,6 +195,12 @@ def restate_reports(folder: Path, graded: list[Graded], assignment: Assignment) 
             if lang is not None:
                 cat = cats.setdefault(lang, catalogue(lang, assignment))
                 html_report.write(result, path, cat, late_penalty=g.late_penalty_percent)
+    summary = folder / SUMMARY_NAME
+    lang = html_report.language(summary) if summary.is_file() else None
+    if lang is not None:
+        summary_report.write([g.result for g in graded], summary, cats.get(lang) or catalogue(lang, assignment),
+                             penalties={g.result.submission: g.late_penalty_percent for g in graded
+                                        if g.late_penalty_percent is not None})
 
 
 def write_student_copies(results, out_dir: Path, cat) -> Path:
