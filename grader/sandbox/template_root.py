@@ -127,6 +127,8 @@ def _mirror_dirs(real: str, mask: str, rel: str) -> None:
     for depth in range(len(parts) + 1):
         source = os.path.join(real, *parts[:depth])
         target = os.path.join(mask, *parts[:depth])
+        if depth and os.path.isdir(target):
+            continue
         info = os.stat(source)
         if not os.path.isdir(target):
             os.mkdir(target)
@@ -176,9 +178,29 @@ def build_mask(layout: Plan, real: str, mask: str) -> list[str]:
     return masked
 
 
-def _overlay(lower: str, upper: str, target: str) -> None:
-    linux.mount("overlay", target, "overlay", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV,
-                f"lowerdir={upper}:{lower}")
+def hide_compiled(real: str, mask: str) -> int:
+    """Whiteouts, under ``mask``, of every ``__pycache__`` folder of ``real``; returns how many.
+
+    Compiled files keep the path they were compiled at (the venv's real place) and cannot be rewritten.
+    The template keeps them (it imports torch fast); student processes import from the source instead,
+    and import little: the template loaded what they use.
+    """
+    _mirror_dirs(real, mask, "")
+    count, folders = 0, [real]
+    while folders:  # os.walk lists every file too: twice as slow over a venv of 20,000 files
+        folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.name != "__pycache__":
+                    folders.append(entry.path)
+                    continue
+                rel = os.path.relpath(folder, real)
+                _mirror_dirs(real, mask, "" if rel == "." else rel)
+                os.mknod(os.path.join(mask, rel, "__pycache__"), stat.S_IFCHR, os.makedev(0, 0))  # overlayfs: deleted
+                count += 1
+    return count
 
 
 def build(layout: Plan) -> None:
@@ -206,7 +228,7 @@ def build(layout: Plan) -> None:
     os.chdir("/")
     for _, neutral in layout.installs:
         os.mkdir(STAGE)
-        _overlay(neutral, MASKS + neutral, STAGE)
+        fsview.overlay(neutral, MASKS + neutral, STAGE)
         linux.umount2(neutral, linux.MNT_DETACH)  # the overlay keeps a private copy of its layers
         linux.mount(STAGE, neutral, None, linux.MS_MOVE)
         os.rmdir(STAGE)
@@ -231,9 +253,11 @@ def _populate(root: str, layout: Plan) -> None:
         linux.mount(real, fsview.mkdirs(root, neutral), None, linux.MS_BIND | linux.MS_REC)
         mask = fsview.mkdirs(root, MASKS + neutral)
         build_mask(layout, real, mask)
+        if neutral == ENV:
+            hide_compiled(real, fsview.mkdirs(root, fsview.STUDENT_MASKS + neutral))
         # Try the overlay now, while a failure can still fall back to the template where it is installed.
         trial = fsview.mkdirs(root, STAGE)
-        _overlay(root + neutral, mask, trial)
+        fsview.overlay(root + neutral, mask, trial)
         linux.umount2(trial, linux.MNT_DETACH)
         os.rmdir(trial)
     package = fsview.mkdirs(root, GRADER)
