@@ -30,11 +30,6 @@ BASE_CANDIDATES = ("/tmp", "/mnt", "/run", "/var/tmp", "/opt", "/srv", "/media",
 NEVER = ("/", "/root", "/home", "/work", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var", "/run")
 
 
-# Masks the template's root may hold for folders of the view (``template_root``): the folder is then mounted as
-# an overlay of the mask over it (a venv's __pycache__ folders, whose compiled files name where it was installed).
-STUDENT_MASKS = "/.masks/student"
-
-
 def overlay(lower: str, upper: str, target: str) -> None:
     """A read-only overlay of ``upper`` over ``lower`` on ``target`` (its options name the two folders as given)."""
     linux.mount("overlay", target, "overlay", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV,
@@ -122,14 +117,7 @@ def build(*, scratch_bytes: int, uid: int | None, gid: int | None) -> None:
     linux.mount("tmpfs", mkdirs(root, "/tmp"), "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
                 f"size={max(scratch_bytes, 1 << 20)},nr_inodes=16384{owner}")
     for folder in view["binds"]:
-        target = mkdirs(root, folder)
-        if os.path.isdir(STUDENT_MASKS + folder):
-            try:
-                overlay(folder, STUDENT_MASKS + folder, target)
-                continue
-            except OSError:
-                pass  # overlays stacked too deep (a container's root may be one already): the folder as it is
-        linux.mount(folder, target, None, linux.MS_BIND | linux.MS_REC)
+        linux.mount(folder, mkdirs(root, folder), None, linux.MS_BIND | linux.MS_REC)
     for path in view["files"]:
         target = mkdirs(root, path) if os.path.isdir(path) else touch(root, path)
         linux.mount(path, target, None, linux.MS_BIND | linux.MS_REC)

@@ -178,31 +178,6 @@ def build_mask(layout: Plan, real: str, mask: str) -> list[str]:
     return masked
 
 
-def hide_compiled(real: str, mask: str) -> int:
-    """Whiteouts, under ``mask``, of every ``__pycache__`` folder of ``real``; returns how many.
-
-    Compiled files keep the path they were compiled at (the venv's real place) and cannot be rewritten.
-    The template keeps them (it imports torch fast); student processes import from the source instead,
-    and import little: the template loaded what they use.
-    """
-    _mirror_dirs(real, mask, "")
-    count, folders = 0, [real]
-    while folders:  # os.walk lists every file too: twice as slow over a venv of 20,000 files
-        folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-                if entry.name != "__pycache__":
-                    folders.append(entry.path)
-                    continue
-                rel = os.path.relpath(folder, real)
-                _mirror_dirs(real, mask, "" if rel == "." else rel)
-                os.mknod(os.path.join(mask, rel, "__pycache__"), stat.S_IFCHR, os.makedev(0, 0))  # overlayfs: deleted
-                count += 1
-    return count
-
-
 def build(layout: Plan) -> None:
     """Make this process's root the template's root (call once, in the launcher, as root).
 
@@ -253,8 +228,6 @@ def _populate(root: str, layout: Plan) -> None:
         linux.mount(real, fsview.mkdirs(root, neutral), None, linux.MS_BIND | linux.MS_REC)
         mask = fsview.mkdirs(root, MASKS + neutral)
         build_mask(layout, real, mask)
-        if neutral == ENV:
-            hide_compiled(real, fsview.mkdirs(root, fsview.STUDENT_MASKS + neutral))
         # Try the overlay now, while a failure can still fall back to the template where it is installed.
         trial = fsview.mkdirs(root, STAGE)
         fsview.overlay(root + neutral, mask, trial)
