@@ -362,8 +362,11 @@ PATH_ATTACKS = {  # attack -> what each must have seen (how much its channel gav
 
 @pytest.mark.parametrize("name", sorted(PATH_ATTACKS))
 def test_student_code_cannot_learn_where_the_checkout_is(grader, tmp_path, name):
+    secrets = host_paths()
+    if name != "host_paths_files.py" and not sys.base_prefix.startswith("/usr/"):
+        secrets += (os.path.realpath(sys.base_prefix),)  # the instructor's home (a pyenv); its programs still name it
     result = grade(grader, honest_plus(tmp_path, name))
-    assert_contained(grader, result, score=80, loses={"corr2d"}, secrets=host_paths())
+    assert_contained(grader, result, score=80, loses={"corr2d"}, secrets=secrets)
     seen = output_record(result, "HOST-PATHS-SEEN")
     assert all(seen.get(key, 0) > 3 for key in PATH_ATTACKS[name]), seen
     if name == "host_paths_files.py" and sys.prefix != sys.base_prefix:
@@ -371,7 +374,7 @@ def test_student_code_cannot_learn_where_the_checkout_is(grader, tmp_path, name)
         assert any(path.endswith(".pth") for path in seen), seen
     text, report = result_text(result), written_report(result, tmp_path)
     assert "/opt/python" in text and "/opt/python" in report  # what it learnt did reach the result and the report
-    for secret in host_paths():
+    for secret in secrets:
         assert secret not in report, f"{secret!r} reached the report"
     if name == "host_paths_proc.py":
         loot = output_record(result, "HOST-PATHS")
