@@ -42,7 +42,7 @@ STAGE = "/.stage"
 MASKED = ("pyvenv.cfg", "bin/*", "bin/__pycache__/*", "lib*/pkgconfig/*",
           "lib*/python3*/_sysconfigdata*", "lib*/python3*/__pycache__/_sysconfigdata*", "lib*/python3*/config-*/*",
           "lib*/python3*/site-packages/*", "lib*/python3*/site-packages/__pycache__/*",
-          "lib*/python3*/site-packages/*.dist-info/*", "lib*/python3*/site-packages/*.egg-info/*")
+          "lib*/python3*/site-packages/*.dist-info/direct_url.json", "lib*/python3*/site-packages/*.egg-info/*")
 MASK_MAX_BYTES = 4 << 20
 ETC_FILES = (*fsview.ETC_FILES, "/etc/passwd", "/etc/group")
 BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
