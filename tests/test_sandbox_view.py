@@ -121,14 +121,16 @@ def test_the_template_roots_masks_rewrite_what_names_the_real_place(tmp_path):
     mask.mkdir()
     masked = template_root.build_mask(layout, str(venv), str(mask))
     in_site = "lib/python3.11/site-packages/"
-    assert sorted(masked) == sorted(["pyvenv.cfg", "bin/pytest", "bin/python", in_site + "__editable___grader_finder.py",
+    assert sorted(masked) == sorted(["pyvenv.cfg", "bin/pytest", "bin/python",
+                                     in_site + "__editable___grader_finder.py",
                                      in_site + "__pycache__/__editable___grader_finder.cpython-311.pyc"])
     assert (mask / "pyvenv.cfg").read_text() == ("home = /opt/python/bin\n"
                                                  "command = /opt/python/bin/python3 -m venv /opt/python-env\n")
     assert (mask / "bin" / "pytest").read_text() == "#!/opt/python-env/bin/python\nimport pytest\n"
     assert os.stat(mask / "bin" / "pytest").st_mode & 0o777 == 0o755
     assert os.readlink(mask / "bin" / "python") == "/opt/python/bin/python3.11"
-    assert (mask / in_site / "__editable___grader_finder.py").read_text() == "MAPPING = {'grader': '/opt/grader/grader'}\n"
+    finder = (mask / in_site / "__editable___grader_finder.py").read_text()
+    assert finder == "MAPPING = {'grader': '/opt/grader/grader'}\n"
     assert (mask / in_site / "__pycache__" / "__editable___grader_finder.cpython-311.pyc").read_bytes() == b""
     assert not (mask / "lib64").exists()  # reached through a link: masked where it really is
     assert layout.neutral(str(venv / "bin" / "python")) == "/opt/python-env/bin/python"

@@ -108,21 +108,17 @@ def plan(grader_root: str, probe_files: list[str]) -> Plan | None:
 
 
 def possible(disabled: tuple[str, ...]) -> bool:
-    """Whether to try: as root on Linux, with overlayfs, and with the layers the student's view needs."""
-    if not linux.IS_LINUX or os.geteuid() != 0 or {"namespaces", "filesystem_view"} & set(disabled):
-        return False
-    try:
-        with open("/proc/filesystems") as known:
-            return any(line.split()[-1:] == ["overlay"] for line in known)
-    except OSError:
-        return False
+    """Whether to try: as root on Linux, with the layers the student's view needs (without overlayfs, ``build``
+    finds out before anything changes)."""
+    return linux.IS_LINUX and os.geteuid() == 0 and not {"namespaces", "filesystem_view"} & set(disabled)
 
 
 # ------------------------------------------------------------------ building
 
 
 def _mirror_dirs(real: str, mask: str, rel: str) -> None:
-    """Create ``mask/rel`` folder by folder with the modes and owners of ``real/rel`` (an overlay shows the top one's)."""
+    """Create ``mask/rel`` folder by folder with the modes and owners of ``real/rel`` (an overlay shows the top
+    layer's)."""
     parts = [p for p in rel.split("/") if p]
     for depth in range(len(parts) + 1):
         source = os.path.join(real, *parts[:depth])
@@ -184,14 +180,14 @@ def build(layout: Plan) -> None:
     Raises ``NotBuilt`` when something fails before the root changes (then nothing has); after that,
     a failure is fatal for this process.
     """
+    sources = [real for real, _ in layout.installs] + [layout.grader_root] + [real for real, _ in layout.probes]
     try:
         linux.unshare(linux.CLONE_NEWNS)
         linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+        root = fsview.choose_base(sources)
+        linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=64m,nr_inodes=65536,mode=0755")
     except OSError as exc:
-        raise NotBuilt(f"no mount namespace: {exc}") from None
-    sources = [real for real, _ in layout.installs] + [layout.grader_root] + [real for real, _ in layout.probes]
-    root = fsview.choose_base(sources)
-    linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=64m,nr_inodes=65536,mode=0755")
+        raise NotBuilt(str(exc)) from None
     try:
         _populate(root, layout)
     except Exception as exc:
