@@ -3,7 +3,8 @@
 Seven classes, each with several variants, graded in the real sandbox: links out of a submission, ids that
 take a batch output's place, unbounded output, a budget for a whole submission, untrusted parsing in the
 grader's process, tolerances the student controls, and facts the student process reports about itself; plus
-absurd tensor shapes on the wire and escape sequences in results.  Most attack files in tests/attacks/ are
+absurd tensor shapes on the wire, escape sequences in results, and learning where the instructor's checkout is
+(from /proc, Python's own records, tracebacks and installed files).  Most attack files in tests/attacks/ are
 overrides appended to an honest solution (victim.py), so each test knows what the submission deserves.
 """
 
