@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from grader.sandbox import fsview, linux
 
 PYTHON, ENV, GRADER, PROBES = "/opt/python", "/opt/python-env", "/opt/grader", "/opt/probes"
-MASKS = "/.masks"  # the overlays' upper layers, in the new root (the student's view does not hold it)
+MASKS = "/.masks"  # the overlays' top layers, in the new root (the student's view does not hold it)
 STAGE = "/.stage"
 # Where, in an installation, files that name the installation's own path are (all small): rewritten in the mask.
 MASKED = ("pyvenv.cfg", "bin/*", "bin/__pycache__/*", "lib*/pkgconfig/*",
