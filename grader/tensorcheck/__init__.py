@@ -5,8 +5,9 @@
   first ("it equals what mistake X gives"), then the shape, then the values; exact Python ints;
 - ``gradients``: the student's gradients (taken in the student process) against the oracle's (autograd here);
 - ``operators``: what the aten operators a call ran say (matrix products counted);
-- ``simplify``: simpler variants of a failing input (rounder values), for any tensors in it;
 - ``catalogue``: the sentences of all of the above, in English and Chinese, for an assignment's messages.
 
-Assignments import these modules; nothing here knows an exercise.
+Assignments import these modules; nothing here knows an exercise.  Counterexamples are simplified by
+Hypothesis itself: tensors are drawn from a seed and a shape, both of which it shrinks (to seed 0 and the
+smallest shape that still fails).
 """
