@@ -9,7 +9,7 @@ from __future__ import annotations
 from grader.checks import Suite
 from grader.results import Visibility
 
-from ..properties import Oracles, plain_kernels, register
+from ..properties import Oracles, register
 
 
 def reference_oracles(r) -> Oracles:
@@ -18,7 +18,7 @@ def reference_oracles(r) -> Oracles:
 
     return Oracles(
         shape=lambda n, k, p=(0, 0), s=(1, 1): tuple(r.conv_output_shape(n, k, p, s)),
-        corr=plain_kernels(lambda X, K, p=(0, 0), s=(1, 1): d(r.corr2d_pad_stride(d(X), d(K), p, s))),
+        corr=lambda X, K, p=(0, 0), s=(1, 1): d(r.corr2d_pad_stride(d(X), d(K), p, s)),
         multi_in=lambda X, K: d(r.corr2d_multi_in(d(X), d(K))),
         multi_in_out=lambda X, K: d(r.corr2d_multi_in_out(d(X), d(K))),
         compose=lambda K1, K2: d(r.compose_kernels(d(K1), d(K2))),
