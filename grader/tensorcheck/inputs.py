@@ -13,7 +13,6 @@ import torch
 from hypothesis import strategies as st
 
 DTYPES = (torch.float32, torch.float64)
-KINDS = ("quarters", "distinct", "negative", "ties")
 
 
 def values(shape, dtype: torch.dtype, kind: str, seed: int) -> torch.Tensor:
