@@ -157,7 +157,7 @@ def notebook(folder: Path, name: str, *cells: str) -> Candidate:
 
 def test_a_file_is_graded_as_the_assignment_whose_names_it_defines(course, tmp_path):
     assignments = all_assignments(course)
-    assert [a.name for a in assignments] == ["conv-layer", "tiny-sums"]
+    assert [a.name for a in assignments] == ["conv-channels", "conv-layer", "tiny-sums"]
     reference = Candidate(course / "reference" / "conv_layer.py", "conv_layer.py")
     found = recognise([reference], assignments, what="conv_layer.py")
     assert found.assignment.name == "conv-layer"
@@ -221,7 +221,8 @@ def test_the_cli_asks_for_the_assignment_and_lists_them(course, tmp_path):
     assert run.exit_code == 2
     assert "cannot tell which assignment to use" in run.output and "tiny-sums" in run.output
     run = CliRunner().invoke(cli.main, ["gradescope-bundle", "--course", str(course), "--out", str(tmp_path / "b.zip")])
-    assert run.exit_code == 2 and "2 assignments are installed; pass --assignment NAME" in run.output
+    installed = len(all_assignments(course))
+    assert run.exit_code == 2 and f"{installed} assignments are installed; pass --assignment NAME" in run.output
     run = CliRunner().invoke(cli.main, ["list", "--course", str(course)])
     assert run.exit_code == 0 and "tiny-sums: Sums (30 points" in run.output
     subs = tmp_path / "subs"
@@ -274,5 +275,5 @@ def test_the_graders_errors_survive_pickling_with_their_class_and_message(tmp_pa
 
 
 def test_find_names_what_is_there(course):
-    with pytest.raises(AssignmentError, match=r"no assignment named 'nope' \(available: conv-layer, tiny-sums\)"):
+    with pytest.raises(AssignmentError, match=r"no assignment named 'nope' \(available: conv-channels, conv-layer, tiny-sums\)"):
         find("nope", course)

@@ -144,18 +144,25 @@ def student_install(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_the_wheel_students_install_holds_no_reference_and_no_hidden_tests(student_install):
+    from grader.assignment import all_assignments
+
     [wheel] = (student_install / "dist").glob("grader-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("grader_assignments/conv_layer/public.py", "grader_assignments/conv_layer/messages.py",
-                   "grader_assignments/conv_layer/assignment.toml", "grader/reports/templates/report.html.j2",
-                   "grader/reports/templates/style.css"):
+    assignments = all_assignments(ROOT)
+    assert len(assignments) >= 2
+    for needed in ("grader/reports/templates/report.html.j2", "grader/reports/templates/style.css"):
         assert needed in names, f"the wheel lacks {needed}"
-    assert not [n for n in names if "hidden" in n or n.startswith("reference") or "conv_layer.py" in n.split("/")[-1]
-                and "template" not in n]
-    secrets = (ROOT / "reference" / "conv_layer.py").read_text(encoding="utf-8")
-    body = secrets[secrets.index("def corr2d"):][:200]  # a piece of the reference's code
-    for name in names:
-        assert body not in zipfile.ZipFile(wheel).read(name).decode("utf-8", "replace")
+    for assignment in assignments:  # every assignment found: its public half in, its reference and hidden out
+        folder = f"grader_assignments/{assignment.folder.name}"
+        for needed in ("public.py", "messages.py", "assignment.toml"):
+            assert f"{folder}/{needed}" in names, f"the wheel lacks {folder}/{needed}"
+        stem = f"{assignment.expected_stem}.py"
+        assert not [n for n in names if "hidden" in n or n.startswith("reference") or stem == n.split("/")[-1]
+                    and "template" not in n]
+        secrets = (ROOT / "reference" / stem).read_text(encoding="utf-8")
+        body = secrets[secrets.index("    # BEGIN SOLUTION\n"):][:200]  # a piece of the reference's solutions
+        for name in names:
+            assert body not in zipfile.ZipFile(wheel).read(name).decode("utf-8", "replace")
 
 
 @pytest.mark.slow

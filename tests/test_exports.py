@@ -624,5 +624,5 @@ def test_a_gradebook_that_is_not_one_exits_4(tmp_path):
     fake = tmp_path / "book.sqlite"
     fake.write_bytes(b"not a database" * 100)
     run = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "csv", "--gradebook", str(fake),
-                                    "--out", str(tmp_path / "g.csv")])
+                                    "--out", str(tmp_path / "g.csv"), "--assignment", "conv-layer"])
     assert run.exit_code == 4 and "book.sqlite" in run.output and not (tmp_path / "g.csv").exists()
