@@ -14,21 +14,18 @@ import importlib
 import importlib.util
 import os
 import sys
-import tomllib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
 from grader.budget import DEFAULT_BUDGET_S
+from grader import spec
 from grader.checks import Check, Phrase
+from grader.errors import AssignmentError
 from grader.results import Visibility
 
 PACKAGE = "grader_assignments"
-
-
-class AssignmentError(Exception):
-    """An assignment cannot be found or is incomplete; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +75,6 @@ class Assignment:
     @property
     def has_hidden(self) -> bool:
         return self.course_root is not None and (self.folder / "hidden" / "__init__.py").is_file()
-
-    def exercise(self, name: str) -> Exercise:
-        return next(e for e in self.exercises if e.name == name)
 
     def checks(self, visibilities: tuple[Visibility, ...]) -> list[Check]:
         _mount(self.folder.parent)  # a fresh worker process has not imported the assignments yet
@@ -224,39 +218,32 @@ def find(name: str, course: Path | None = None) -> Assignment:
 
 
 def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
-    try:
-        data = tomllib.loads(spec_file.read_text(encoding="utf-8"))
-        policies = {
-            key: Policy(
-                key,
-                value["message"],
-                tuple(value.get("forbidden_ops", ())),
-                tuple(value.get("forbidden_attributes", ())),
-                tuple(value.get("forbidden_modules", ())),
-                value.get("message_zh", value["message"]),
-            )
-            for key, value in data.get("policy", {}).items()
-        }
-        exercises = tuple(
-            Exercise(
-                e["name"],
-                float(e["points"]),
-                e.get("title", e["name"]),
-                e.get("title_zh", e.get("title", e["name"])),
-                policies[e["policy"]] if e.get("policy") else None,
-                float(e.get("timeout_s", data.get("timeout_s", 10))),
-            )
-            for e in data["exercise"]
+    """The assignment ``spec_file`` describes, once ``grader.spec`` found it valid (else its ``SpecError``)."""
+    data = spec.load(spec_file)
+    policies = {
+        key: Policy(key, value["message"], tuple(value.get("forbidden_ops", ())),
+                    tuple(value.get("forbidden_attributes", ())), tuple(value.get("forbidden_modules", ())),
+                    value.get("message_zh", value["message"]))
+        for key, value in data.get("policy", {}).items()
+    }
+    exercises = tuple(
+        Exercise(
+            e["name"],
+            float(e["points"]),
+            e.get("title", e["name"]),
+            e.get("title_zh", e.get("title", e["name"])),
+            policies[e["policy"]] if e.get("policy") else None,
+            float(e.get("timeout_s", data.get("timeout_s", 10))),
         )
-        return Assignment(
-            name=data["name"],
-            title=data.get("title", data["name"]),
-            folder=spec_file.parent,
-            package=f"{PACKAGE}.{spec_file.parent.name}",
-            expected_stem=data.get("file", spec_file.parent.name),
-            exercises=exercises,
-            course_root=course_root,
-            budget_s=float(data.get("budget_s", DEFAULT_BUDGET_S)),
-        )
-    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise AssignmentError(f"{spec_file} is not a valid assignment spec: {exc}") from None
+        for e in data["exercise"]
+    )
+    return Assignment(
+        name=data["name"],
+        title=data.get("title", data["name"]),
+        folder=spec_file.parent,
+        package=f"{PACKAGE}.{spec_file.parent.name}",
+        expected_stem=data.get("file", spec_file.parent.name),
+        exercises=exercises,
+        course_root=course_root,
+        budget_s=float(data.get("budget_s", DEFAULT_BUDGET_S)),
+    )

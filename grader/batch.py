@@ -31,7 +31,8 @@ from grader.results import SubmissionResult, Visibility
 from grader.sandbox.workers import Limits, SandboxError
 
 GRADEBOOK_NAME = "gradebook.sqlite"
-RESULT_NAME, REPORT_NAME = "result.json", "report.html"
+RESULT_NAME, REPORT_NAME = "result.json", summary_report.REPORT_NAME  # the summary links each report by name
+SUMMARY_NAME = "summary.html"
 HASH_CHUNK = 1 << 20
 
 
@@ -202,7 +203,10 @@ def write_class_files(book: Gradebook, assignment: Assignment, out_dir: Path, ca
     try:
         csv_report.write((r.result for r in book.iter_latest(assignment.name)), names, out_dir / "grades.csv")
         killpoints.reached("summary")
-        summary_report.write((r.result for r in book.iter_latest(assignment.name)), out_dir / "summary.html", cat)
+        penalties = {r.result.submission: r.late_penalty_percent
+                     for r in book.iter_latest(assignment.name) if r.late_penalty_percent is not None}
+        summary_report.write((r.result for r in book.iter_latest(assignment.name)), out_dir / SUMMARY_NAME, cat,
+                             penalties=penalties)
     except OSError as exc:
         raise _disk_full(exc, out_dir) from None
 

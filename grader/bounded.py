@@ -2,11 +2,12 @@
 
 A result holds values the student returned.  Stored whole, a 4 KB submission returning wrong tensors
 of tens of thousands of elements made a result folder of tens of MiB.  Every value in a result goes
-through here: a tensor keeps at most the corner a report draws (``CORNER`` x ``CORNER``) and a summary
-(shape, dtype, minimum, maximum, where it differs from the expected value); lists, dicts and strings are
-cut, and the result says where (``"cut"`` in a tensor, a ``"… N more"`` entry in a list, ``…`` ending a
-string).  With at most ``MAX_LOAD_ISSUES`` load issues and the student's output capped by the sandbox
-(64 KiB), a ``result.json`` stays within a few hundred KB whatever the submission does.
+through here: a tensor keeps at most the corner a report draws (``corner``: ``CORNER`` x ``CORNER`` of
+its first channels) and a summary (shape, dtype, minimum, maximum, where it differs from the expected
+value); lists, dicts and strings are cut, and the result says where (``"cut"`` in a tensor, a ``"… N more"``
+entry in a list, ``…`` ending a string).  With at most ``MAX_LOAD_ISSUES`` load issues and the student's
+output capped by the sandbox (64 KiB), a ``result.json`` stays within a few hundred KB whatever the
+submission does.
 
 Student text also reaches ``result.json``, ``report.html`` and the terminal: its control characters
 (escape sequences, carriage returns, bidirectional overrides) become visible ``\\x1b``-style text, so
@@ -18,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CORNER = 12  # rows and columns a report draws of a tensor (grader.reports.grids.MAX_ROWS/MAX_COLS)
-MAX_ITEMS = 144  # items of a list, entries of a dict, elements of a tensor of another shape
+CORNER = 12  # rows and columns a report draws of a matrix, or of each channel of a tensor (see corner)
+MAX_ITEMS = 144  # items of a list, entries of a dict, elements of a tensor's corner
 MAX_LEAVES = 300  # numbers and strings in one value (a counterexample's inputs, expected or got): two 12 x 12 corners
 MAX_TEXT = 2000  # characters of one string in a value
 MAX_VALUE_TEXT = 4000  # characters of all the strings in one value
@@ -74,12 +75,34 @@ class Budget:
         return True
 
 
+def corner(shape: tuple[int, ...] | list[int]) -> list[int]:
+    """The leading corner of a tensor a report draws (``grader.reports.grids``), as a shape.
+
+    A vector keeps MAX_ITEMS entries; otherwise the last two axes keep CORNER rows and columns, and the
+    axes before them (channels) as many leading entries as fit in MAX_ITEMS elements, innermost first,
+    at least one each: a (3, 4, 4) tensor whole, (8, 12, 12) as (1, 12, 12), (2, 3, 5, 5) as (2, 3, 5, 5).
+    """
+    shape = list(shape)
+    if len(shape) <= 1:
+        return [min(n, MAX_ITEMS) for n in shape]
+    shown = shape[:-2] + [min(shape[-2], CORNER), min(shape[-1], CORNER)]
+    room = MAX_ITEMS // max(1, shown[-2] * shown[-1])
+    for axis in range(len(shape) - 3, -1, -1):
+        shown[axis] = min(shape[axis], max(1, room))
+        room //= max(1, shown[axis])
+    return shown
+
+
 def tensor_body(t: Any, dtype: str, budget: Budget, compared_with: Any = None) -> dict:
     """``{"dtype", "shape", "values"}`` of a tensor (already on the CPU, float or int), cut to what is shown.
 
-    ``compared_with``, the expected tensor when ``t`` is the student's answer, locates where they differ.
+    A cut tensor keeps its ``corner`` as nested lists, and says so in ``cut``.  ``compared_with``, the
+    expected tensor when ``t`` is the student's answer, locates where they differ, with the tolerance
+    the checks use (``grader.tolerance``, at the scale of the expected values, as the reports mark them).
     """
     import torch
+
+    from grader.tolerance import tolerance
 
     shape = list(t.shape)
     body: dict[str, Any] = {"dtype": dtype, "shape": shape}
@@ -87,18 +110,11 @@ def tensor_body(t: Any, dtype: str, budget: Budget, compared_with: Any = None) -
     if numel <= MAX_ITEMS and budget.take(numel):
         body["values"] = t.tolist()
         return body
-    if t.dim() == 2:
-        shown = t[:CORNER, :CORNER]
-    elif t.dim() == 1:
-        shown = t[:MAX_ITEMS]
-    else:
-        shown = t.reshape(-1)[:MAX_ITEMS]  # drawn as text only: the first entries in memory order
+    shown = t[tuple(slice(0, n) for n in corner(shape))]
     if not budget.take(shown.numel()):
-        shown = t.reshape(-1)[:0]
-    body["values"] = shown.tolist() if t.dim() <= 2 else []
-    cut: dict[str, Any] = {"elements": numel, "shown": list(shown.shape) if t.dim() <= 2 else [0]}
-    if t.dim() > 2:
-        cut["first"] = shown.tolist()
+        shown = t[tuple(slice(0, 0) for _ in shape)]
+    body["values"] = shown.tolist()
+    cut: dict[str, Any] = {"elements": numel, "shown": list(shown.shape)}
     if numel and (t.is_floating_point() or not t.dtype == torch.bool):
         finite = t[torch.isfinite(t)] if t.is_floating_point() else t
         if finite.numel():
@@ -106,7 +122,9 @@ def tensor_body(t: Any, dtype: str, budget: Budget, compared_with: Any = None) -
         cut["not_finite"] = int(numel - finite.numel())
     if isinstance(compared_with, torch.Tensor) and list(compared_with.shape) == shape and numel:
         a, b = t.double(), compared_with.detach().cpu().double()
-        differs = ~torch.isclose(a, b, rtol=1e-4, atol=1e-6, equal_nan=False)
+        finite = b[torch.isfinite(b)]
+        scale = float(finite.abs().max()) if finite.numel() else 0.0
+        differs = ~((a - b).abs() <= tolerance(b, scale))
         cut["differ"] = int(differs.sum())
         if cut["differ"]:
             cut["first_difference"] = [int(i) for i in differs.nonzero()[0]]

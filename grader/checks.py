@@ -124,8 +124,9 @@ class Check:
     visibility: Visibility
     max_examples: int
     timeout_s: float | None
-    # After the minimal counterexample is found: (student, inputs, failure) -> (code, sentence) or None.
-    diagnose: Callable[..., tuple[str, str] | None] | None = None
+    # After the minimal counterexample is found: (student, inputs, failure) -> (code, sentence) or None;
+    # a third item, {"inputs", "expected", "got"}, is the input the diagnosis was proven on (reports draw it).
+    diagnose: Callable[..., tuple | None] | None = None
     # Simpler variants of a failing input (smaller, rounder), tried greedily after Hypothesis shrinks.
     simplify: Callable[[dict], Iterable[dict]] | None = None
     # Whether a passing run may be recorded and replayed (``grader.replay``): a check whose body is not a
@@ -152,7 +153,7 @@ class Suite:
         weight: float = 1.0,
         max_examples: int = 20,
         timeout_s: float | None = None,
-        diagnose: Callable[..., tuple[str, str] | None] | None = None,
+        diagnose: Callable[..., tuple | None] | None = None,
         simplify: Callable[[dict], Iterable[dict]] | None = None,
         replay: bool = True,
     ) -> Callable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import sys
 from pathlib import Path
@@ -10,31 +9,73 @@ from pathlib import Path
 import click
 
 from grader import batch, engine, exports, intake, messages
-from grader.assignment import AssignmentError, all_assignments, find
-from grader.errors import ExportRefused, Interrupted, SandboxRefused, SetupProblem, StateProblem, UsageProblem
+from grader.assignment import Assignment, all_assignments, find
+from grader.errors import (ExportRefused, GraderError, Interrupted, SandboxRefused, SetupProblem, Stale, StateProblem,
+                           UsageProblem)
 from grader.exports import github_classroom, gradescope, late
-from grader.exports.graded import SourceError
-from grader.exports.sheet import SheetError
-from grader.gradebook import Gradebook, GradebookError
+from grader.gradebook import Gradebook
+from grader.intake import recognise
 from grader.reports import html_report, json_report, ledger, progress, terminal
-from grader.sandbox.workers import Limits, SandboxError, WeakSandbox
+from grader.sandbox.workers import Limits
 
-DEFAULT_ASSIGNMENT = "conv-layer"
+# The one place where errors the grader's modules raise in their own terms become an exit status (grader.errors):
+# (module, class, what it becomes), the first that matches wins.  By name, so that a command that never imports
+# a module (the audit, the Gradescope bundle) does not pay for importing it here: its errors cannot occur then.
+EXIT_STATUS: tuple[tuple[str, str, type[GraderError]], ...] = (
+    ("grader.sandbox.workers", "WeakSandbox", SandboxRefused),
+    ("grader.sandbox.workers", "SandboxError", SetupProblem),
+    ("grader.gradebook", "GradebookError", StateProblem),
+    ("grader.batch", "BatchError", StateProblem),
+    ("grader.audit.grading", "AuditError", SetupProblem),
+    ("grader.exports.bundle", "BundleError", SetupProblem),
+    ("grader.exports.late", "PenaltyError", UsageProblem),
+    ("grader.exports.sheet", "SheetError", UsageProblem),
+    ("grader.exports", "ExportError", UsageProblem),
+    ("grader.exports.graded", "SourceError", UsageProblem),
+)
+
+
+def as_grader_error(exc: BaseException) -> GraderError | None:
+    """``exc`` as the grader's error of its exit status (see ``EXIT_STATUS``); None when it is none of them."""
+    if isinstance(exc, GraderError):
+        return exc
+    for module, name, becomes in EXIT_STATUS:
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return becomes(str(exc))
+    return None
+
+
+class Commands(click.Group):
+    """The ``grader`` group: a command's error becomes its exit status and message here, not in each command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            error = as_grader_error(exc)
+            if error is None:
+                raise
+            raise error from None
+
 
 existing_path = click.Path(exists=True, path_type=Path)
 course_option = click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=Path),
                              help="The instructor's course folder (with assignments/ and reference/).")
 lang_option = click.option("--lang", type=click.Choice(messages.LANGS), default=None,
                            help="Language of the reports (default: from the locale, else English).")
-assignment_option = click.option("--assignment", "-a", default=DEFAULT_ASSIGNMENT, show_default=True,
-                                 help="Which assignment to grade against (see `grader list`).")
+assignment_option = click.option("--assignment", "-a", default=None,
+                                 help="Which assignment to grade against (see `grader list`); by default the one "
+                                      "whose names the files define.")
 for_students_option = click.option(
     "--for-students", is_flag=True,
     help="Write only what students may see: hidden checks' verdicts without their inputs, counterexamples, "
          "expected values or the printed output of their code.")
 
 
-@click.group()
+@click.group(cls=Commands)
 @click.version_option(package_name="grader")
 def main() -> None:
     """Autograder for the Image Convolution chapter of Dive into Deep Learning."""
@@ -58,17 +99,13 @@ def main() -> None:
 @click.option("--github-classroom", "classroom", is_flag=True,
               help="Also write the result GitHub Classroom's reporter totals, as the step output `result` "
                    "in $GITHUB_OUTPUT (see docs/github-classroom.md).")
-def check(path: Path, assignment: str, course: Path | None, json_path: Path | None, html_path: Path | None,
+def check(path: Path, assignment: str | None, course: Path | None, json_path: Path | None, html_path: Path | None,
           lang: str | None, color: bool | None, classroom: bool) -> None:
     """Run the public checks on a submission (a .py file, a notebook, or a folder)."""
-    try:
-        spec = find(assignment, course)
-        result = engine.check(path, assignment=spec)
-        cat = messages.catalogue(lang, spec)
-    except AssignmentError as exc:
-        raise UsageProblem(str(exc)) from None
-    except SandboxError as exc:
-        raise SetupProblem(str(exc)) from None
+    spec = chosen(assignment, course, lambda: intake.candidates(path) if path.is_dir() else
+                  [intake.Candidate(path, path.name, str(path))], what=str(path), lang=lang)
+    result = engine.check(path, assignment=spec)
+    cat = messages.catalogue(lang, spec)
     if json_path is not None:
         json_report.write(result, json_path)
     if html_path is not None:
@@ -107,7 +144,7 @@ def check(path: Path, assignment: str, course: Path | None, json_path: Path | No
 @click.option("--lms", type=click.Choice(intake.LMS), default=None,
               help="Read archives and folders as this LMS's download (default: detected from their names).")
 @lang_option
-def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir: Path,
+def grade(paths: tuple[Path, ...], assignment: str | None, course: Path | None, out_dir: Path,
           gradebook_path: Path | None, regrade: bool, jobs: int | None, dask_address: str | None,
           allow_weak_sandbox: bool,
           for_students: bool, lms: str | None, lang: str | None) -> None:
@@ -117,17 +154,17 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
     Every result is recorded in the gradebook as it finishes; running the same command again grades
     only what is new or changed.
     """
-    try:
-        spec = find(assignment, course)
-        if not spec.has_hidden:
-            raise SetupProblem(
-                f"the hidden tests and reference of {assignment!r} are not here: grade from the instructor's "
-                "checkout (the folder with assignments/ and reference/), or pass --course DIR")
-    except AssignmentError as exc:
-        raise UsageProblem(str(exc)) from None
-    cat = messages.catalogue(lang, spec)
+    spec = find(assignment, course) if assignment is not None else None
+    if spec is not None:
+        require_hidden(spec)
     # Archives stay extracted (in a private folder) until the command ends.
-    jobs_list = click.get_current_context().with_resource(engine.jobs_for(list(paths), assignment=spec, lms=lms))
+    found = click.get_current_context().with_resource(intake.opened(list(paths), lms=lms))
+    if spec is None:
+        spec = chosen(None, course, lambda: [c for f in found for c in f.files], what=", ".join(map(str, paths)),
+                      lang=lang)
+        require_hidden(spec)
+    cat = messages.catalogue(lang, spec)
+    jobs_list = engine.jobs_from(found, assignment=spec)
     if not jobs_list:
         raise UsageProblem("no submissions found in " + ", ".join(str(p) for p in paths))
     book_path = gradebook_path or batch.default_gradebook(out_dir)
@@ -139,35 +176,36 @@ def grade(paths: tuple[Path, ...], assignment: str, course: Path | None, out_dir
         backend = DaskBackend(dask_address)
     else:
         backend = engine.LocalBackend(jobs or engine.default_workers())
-    with course_state():
-        batch.refuse_foreign_out(out_dir, spec.name)  # before a gradebook is created in it
-        with Gradebook.open(book_path, assignment=spec.name) as book:
-            try:
-                outcome = batch.grade_course(jobs_list, assignment=spec, backend=backend, book=book, out_dir=out_dir,
-                                             cat=cat, progress=progress.for_stream(cat),
-                                             limits=Limits(strict=not allow_weak_sandbox), regrade=regrade)
-            except WeakSandbox as exc:
-                raise SandboxRefused(str(exc)) from None
-            except SandboxError as exc:
-                raise SetupProblem(str(exc)) from None
-            if for_students:
-                folder = exports.write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
-                click.echo(f"reports for students (no hidden inputs) in {folder}")
+    batch.refuse_foreign_out(out_dir, spec.name)  # before a gradebook is created in it
+    with Gradebook.open(book_path, assignment=spec.name) as book:
+        outcome = batch.grade_course(jobs_list, assignment=spec, backend=backend, book=book, out_dir=out_dir,
+                                     cat=cat, progress=progress.for_stream(cat),
+                                     limits=Limits(strict=not allow_weak_sandbox), regrade=regrade)
+        if for_students:
+            folder = exports.write_student_copies((r.result for r in book.iter_latest(spec.name)), out_dir, cat)
+            click.echo(f"reports for students (no hidden inputs) in {folder}")
     for unwritten in outcome.unwritten:
         click.echo(unwritten, err=True)
     if outcome.interrupted:
         raise Interrupted(cat.text("terminal.interrupted", graded=outcome.graded, book=book_path))
     click.echo(cat.text("terminal.batch_done", graded=outcome.graded, kept=outcome.kept, path=out_dir / "grades.csv"))
-    click.echo(cat.text("terminal.summary_written", path=out_dir / "summary.html"))
+    click.echo(cat.text("terminal.summary_written", path=out_dir / batch.SUMMARY_NAME))
 
 
-@contextlib.contextmanager
-def course_state():
-    """The one place where the gradebook's and the --out folder's problems become an exit status."""
-    try:
-        yield
-    except (GradebookError, batch.BatchError) as exc:
-        raise StateProblem(str(exc)) from None
+def chosen(name: str | None, course: Path | None, files, *, what: str, lang: str | None = None) -> Assignment:
+    """The assignment named, else the one whose names ``files()`` define (said on stderr; see grader.intake.recognise)."""
+    if name is not None:
+        return find(name, course)
+    found = recognise.recognise(files(), all_assignments(course), what=what)
+    click.echo(messages.catalogue(lang).text(found.key, **found.args), err=True)
+    return found.assignment
+
+
+def require_hidden(spec: Assignment) -> None:
+    if not spec.has_hidden:
+        raise SetupProblem(
+            f"the hidden tests and reference of {spec.name!r} are not here: grade from the instructor's "
+            "checkout (the folder with assignments/ and reference/), or pass --course DIR")
 
 
 @main.command("gradebook")
@@ -181,7 +219,7 @@ def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str |
         if out_dir is None:
             raise UsageProblem("give the --out folder of `grader grade`, or --gradebook FILE")
         gradebook_path = batch.default_gradebook(out_dir)
-    with course_state(), Gradebook.open(gradebook_path, create=False) as book:
+    with Gradebook.open(gradebook_path, create=False) as book:
         if student is None:
             for line in ledger.class_lines(book):
                 click.echo(line)
@@ -226,21 +264,23 @@ def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str |
 def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str | None, missing: str,
             late_penalty: str | None, due: str | None, allow_unmatched: bool, gradebook: Path | None,
             hidden_visibility: str, granularity: str, output_format: str, gradescope_metadata: Path | None,
-            for_students: bool, assignment: str, course: Path | None) -> None:
+            for_students: bool, assignment: str | None, course: Path | None) -> None:
     """Write the grades in FOLDER (grade's --out) as the LMS imports them; never grades again."""
-    try:
+    if assignment is not None:
         spec = find(assignment, course)
-        options = exports.Options(
-            roster=roster, column=column, missing_zero=missing == "zero",
-            late_penalty=late.LatePenalty.parse(late_penalty) if late_penalty else None, due=late.parse_due(due),
-            for_students=for_students, hidden_visibility=hidden_visibility, granularity=granularity,
-            output_format=output_format)
-        with course_state():  # a locked, corrupt or newer gradebook: exit 4, as for grade
-            outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
-                                     allow_unmatched=allow_unmatched, gradebook=gradebook,
-                                     gradescope_metadata=gradescope_metadata)
-    except (AssignmentError, late.PenaltyError, SheetError, exports.ExportError, SourceError) as exc:
-        raise UsageProblem(str(exc)) from None
+    else:
+        held = recognise.recorded(folder, gradebook or batch.default_gradebook(folder), result_name=batch.RESULT_NAME)
+        found = recognise.recorded_or_only(held, all_assignments(course), what=str(folder))
+        click.echo(messages.catalogue(None).text(found.key, **found.args), err=True)
+        spec = found.assignment
+    options = exports.Options(
+        roster=roster, column=column, missing_zero=missing == "zero",
+        late_penalty=late.LatePenalty.parse(late_penalty) if late_penalty else None, due=late.parse_due(due),
+        for_students=for_students, hidden_visibility=hidden_visibility, granularity=granularity,
+        output_format=output_format)
+    outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
+                             allow_unmatched=allow_unmatched, gradebook=gradebook,
+                             gradescope_metadata=gradescope_metadata)
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     if outcome.refused:
@@ -264,21 +304,16 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
               help="A Gradescope test per check or per exercise.")
 @click.option("--late-penalty", help="Percent off work submitted after Gradescope's due date, flat ('10%') or per "
                                      "day late ('10%/day').")
-def gradescope_bundle(assignment: str, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
+def gradescope_bundle(assignment: str | None, course: Path | None, out: Path, torch_index: str, hidden_visibility: str,
                       granularity: str, late_penalty: str | None) -> None:
     """Write the autograder zip for Gradescope (for the instructor's Gradescope account only)."""
     from grader.exports import bundle
 
-    try:
-        spec = find(assignment, course)
-        if late_penalty:
-            late.LatePenalty.parse(late_penalty)  # refused now, not in Gradescope for every submission
-        bundle.write(spec, out, torch_index=torch_index, hidden_visibility=hidden_visibility,
-                     granularity=granularity, late_penalty=late_penalty)
-    except (AssignmentError, late.PenaltyError) as exc:
-        raise UsageProblem(str(exc)) from None
-    except bundle.BundleError as exc:
-        raise SetupProblem(str(exc)) from None
+    spec = find(assignment, course) if assignment is not None else recognise.only(all_assignments(course))
+    if late_penalty:
+        late.LatePenalty.parse(late_penalty)  # refused now, not in Gradescope for every submission
+    bundle.write(spec, out, torch_index=torch_index, hidden_visibility=hidden_visibility,
+                 granularity=granularity, late_penalty=late_penalty)
     click.echo(f"wrote {out}: upload it in Gradescope's Configure Autograder; it holds the hidden checks and "
                "the reference, so keep it off anything students can reach")
 
@@ -307,24 +342,18 @@ def audit(assignment_name: str, course: Path | None, max_mutants: int | None, jo
     """
     from grader.audit import grading, html_page, report, table  # torch-free, but only this command needs them
 
+    spec = find(assignment_name, course)
     try:
-        spec = find(assignment_name, course)
         grading.reference_path(spec)
-    except (AssignmentError, grading.AuditError) as exc:
+    except grading.AuditError as exc:  # no reference to mutate: the command asks for what is not here
         raise UsageProblem(str(exc)) from None
     workers = jobs or engine.default_workers()
     book_path = gradebook_path or Path(".grader-audit") / f"{spec.name}.sqlite"
-    with course_state(), Gradebook.open(book_path, assignment=spec.name) as book:
+    with Gradebook.open(book_path, assignment=spec.name) as book:
         try:
             found = grading.run(spec, backend=engine.LocalBackend(workers), book=book, max_mutants=max_mutants,
                                 limits=Limits(strict=not allow_weak_sandbox), workers=workers,
                                 on_result=lambda r: click.echo(f"graded {r.submission}", err=True))
-        except WeakSandbox as exc:
-            raise SandboxRefused(str(exc)) from None
-        except SandboxError as exc:
-            raise SetupProblem(str(exc)) from None
-        except grading.AuditError as exc:
-            raise SetupProblem(str(exc)) from None
         except KeyboardInterrupt:
             raise Interrupted(f"audit interrupted: the mutants graded so far are kept in {book_path}; "
                               "run the same command again to resume") from None
@@ -339,15 +368,40 @@ def audit(assignment_name: str, course: Path | None, max_mutants: int | None, jo
 @course_option
 def list_(course: Path | None) -> None:
     """List the assignments, their exercises and points."""
-    try:
-        assignments = all_assignments(course)
-    except AssignmentError as exc:
-        raise UsageProblem(str(exc)) from None
-    for assignment in assignments:
+    for assignment in all_assignments(course):
         hidden = "public and hidden checks" if assignment.has_hidden else "public checks only"
         click.echo(f"{assignment.name}: {assignment.title} ({assignment.max_score:g} points, {hidden})")
         for exercise in assignment.exercises:
             click.echo(f"  {exercise.name:<26} {exercise.points:>4g}  {exercise.title}")
+
+
+@main.command("template")
+@click.argument("assignment_name", metavar="ASSIGNMENT")
+@course_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write into (default: the course's student_template/).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit with status 1 if the files there differ from what would be written (for CI).")
+def template_(assignment_name: str, course: Path | None, out_dir: Path | None, check_only: bool) -> None:
+    """Write the student template, ASSIGNMENT's <file>.py and .ipynb, from its reference solution.
+
+    Each `# BEGIN SOLUTION` ... `# END SOLUTION` region of the reference becomes `raise NotImplementedError`;
+    docstrings and comments are replaced by the exercise statements from the assignment's messages.
+    """
+    from grader import student_template  # only this command needs it
+
+    spec = find(assignment_name, course)
+    made = student_template.render(spec)
+    folder = out_dir or student_template.default_folder(spec)
+    if check_only:
+        differing = student_template.stale(made, folder)
+        if differing:
+            raise Stale("\n".join(f"{path} differs from what `grader template {spec.name}` writes"
+                                  for path in differing))
+        click.echo(f"{folder}: the templates of {spec.name} are up to date")
+        return
+    for path in student_template.write(made, folder):
+        click.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":

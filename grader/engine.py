@@ -84,9 +84,13 @@ def jobs_for(paths: list[Path], *, assignment: Assignment, lms: str | None = Non
     Archives stay extracted, in a private folder, until the block ends.
     """
     with intake.opened(paths, lms=lms) as found:
-        chosen = intake.chosen(found, expected_stem=assignment.expected_stem,
-                               names=[e.name for e in assignment.exercises])
-        yield [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
+        yield jobs_from(found, assignment=assignment)
+
+
+def jobs_from(found: list[intake.Found], *, assignment: Assignment) -> list[Job]:
+    """What intake found (``intake.opened``) as jobs of ``assignment``, each with the file chosen for it."""
+    chosen = intake.chosen(found, expected_stem=assignment.expected_stem, names=[e.name for e in assignment.exercises])
+    return [Job(c.path, c.key, c.source, c.identity, tuple(_issue(p) for p in c.problems)) for c in chosen]
 
 
 def _issue(problem: submission.Problem) -> LoadIssue:
@@ -222,12 +226,21 @@ class Grader:
         started = time.monotonic()
         if exercise.name not in student.names:
             fatal = [i for i in issues if i.kind in ("exception", "syntax_error", "timeout", "died", "crashed")]
+            cells = sub.plan["kind"] == "cells"
+            if cells:  # loading went on past a cell that failed: only a cell that defines the name explains it
+                defining = submission.cells_defining(sub.plan, exercise.name)
+                fatal = [i for i in fatal if i.kind == "crashed" or i.where in defining]
             if fatal:
                 where = fatal[0]
                 detail = where.message.splitlines()[0] if where.message else where.kind
                 # The issue's own sentence when it has one (a timeout); else the student's exception, as raised.
                 keyed_detail = ({"key": where.message_key, "args": where.message_args, "en": detail}
                                 if where.message_key else detail)
+                if cells and where.kind != "crashed":
+                    return self._not_run(exercise, Status.ERROR,
+                                         f"{exercise.name} is not defined: {where.where}, which defines it, did not "
+                                         f"run to the end ({detail})", "not_run.cell_failed",
+                                         {"name": exercise.name, "where": place(where.where), "detail": keyed_detail})
                 return self._not_run(exercise, Status.ERROR,
                                      f"{exercise.name} is not defined: loading stopped at {where.where} ({detail})",
                                      "not_run.load_stopped",

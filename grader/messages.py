@@ -49,6 +49,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.source": {"en": "File", "zh": "文件"},
     "report.score": {"en": "Score", "zh": "得分"},
     "report.score_line": {"en": "Score: {score} of {max_score} points", "zh": "得分：{score} / {max_score} 分"},
+    "report.late": {"en": "Submitted late.", "zh": "逾期提交。"},
+    "report.late_penalty": {"en": "Submitted late: {percent}% off, {score} of {max_score} points after the penalty.",
+                            "zh": "逾期提交：扣除 {percent}%，扣除后得 {score} / {max_score} 分。"},
     "report.checks_run": {"en": "Checks run: {which}", "zh": "运行的检查：{which}"},
     "report.public": {"en": "public", "zh": "公开"},
     "report.hidden": {"en": "hidden", "zh": "隐藏"},
@@ -62,6 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.status": {"en": "Status", "zh": "状态"},
     "report.mistake": {"en": "Mistake", "zh": "错误"},
     "report.hint": {"en": "Hint", "zh": "提示"},
+    "report.seen": {"en": "What the check saw", "zh": "检查看到的现象"},
     "report.no_mistake": {"en": "—", "zh": "—"},
     "report.properties": {"en": "Properties checked", "zh": "检查的性质"},
     "report.property": {"en": "Property", "zh": "性质"},
@@ -70,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.visibility": {"en": "Checks", "zh": "检查类别"},
     "report.failed_property": {"en": "Failed: {title}", "zh": "未通过：{title}"},
     "report.counterexample": {"en": "Smallest counterexample", "zh": "最小反例"},
+    "report.telling": {"en": "An input that shows the mistake", "zh": "能说明这个错误的输入"},
     "report.inputs": {"en": "Input", "zh": "输入"},
     "report.expected": {"en": "Expected", "zh": "期望结果"},
     "report.got": {"en": "Your result", "zh": "你的结果"},
@@ -84,6 +89,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.truncated_grid": {"en": "showing the top-left {rows} × {cols} of {shape}",
                               "zh": "只显示 {shape} 左上角的 {rows} × {cols} 部分"},
     "report.grid_caption": {"en": "{name}: shape {shape}, {dtype}", "zh": "{name}：形状 {shape}，{dtype}"},
+    "report.channel": {"en": "channel {c}", "zh": "通道 {c}"},
+    "report.output_channel": {"en": "output channel {o}", "zh": "输出通道 {o}"},
+    "report.input_channel": {"en": "input channel {i}", "zh": "输入通道 {i}"},
+    "report.slice": {"en": "the slice {index} of its {n} axes", "zh": "{n} 个轴中的切片 {index}"},
+    "report.truncated_stack": {"en": "showing {shown} of {shape}: the first channels, their top-left corners",
+                               "zh": "只显示 {shape} 中的 {shown} 部分：前几个通道的左上角"},
     "report.row": {"en": "row", "zh": "行"},
     "report.col": {"en": "column", "zh": "列"},
     "report.index": {"en": "index", "zh": "序号"},
@@ -101,6 +112,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.where": {"en": "Where", "zh": "位置"},
     "report.all_passed": {"en": "Every check passed. Well done!", "zh": "所有检查都通过了，做得好！"},
     "terminal.warning": {"en": "warning: {text}", "zh": "警告：{text}"},
+    # which assignment the files are for, when the command line did not say (grader.intake.recognise)
+    "recognised.defines": {"en": "graded as {assignment}: defines {names} ({n} of its {total} names)",
+                           "zh": "按作业 {assignment} 评分：代码定义了 {names}（它的 {total} 个名字中的 {n} 个）"},
+    "recognised.named": {"en": "graded as {assignment}: the file is named {file}",
+                         "zh": "按作业 {assignment} 评分：文件名是 {file}"},
+    "recognised.batch": {"en": "graded as {assignment}: {votes} of {files} code files look like it, {others} like "
+                               "another assignment; together they define {names} ({n} of its {total} names)",
+                         "zh": "按作业 {assignment} 评分：{files} 个代码文件中有 {votes} 个属于它，{others} 个像别的作业；"
+                               "它们一共定义了 {names}（它的 {total} 个名字中的 {n} 个）"},
+    "recognised.only": {"en": "graded as {assignment}, the only assignment installed (nothing in {what} defines its names)",
+                        "zh": "按作业 {assignment} 评分：这是唯一安装的作业（{what} 中没有定义它的名字）"},
+    "recognised.export_held": {"en": "exporting as {assignment}: {what} holds its results",
+                               "zh": "按作业 {assignment} 导出：{what} 中是它的结果"},
+    "recognised.export_only": {"en": "exporting as {assignment}, the only assignment installed",
+                               "zh": "按作业 {assignment} 导出：这是唯一安装的作业"},
     "isolation.unknown": {"en": "sandbox: isolation unknown (no student code ran)",
                           "zh": "沙箱：隔离情况未知（没有运行学生代码）"},
     "isolation.all_on": {"en": "sandbox: all {n} isolation layers on", "zh": "沙箱：全部 {n} 层隔离均已启用"},
@@ -122,13 +148,31 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.corner": {"en": "row \\ column", "zh": "行 \\ 列"},
     "report.symbols": {"en": "✓ passed · ◐ partly right · ✗ failed or error · ○ not implemented",
                        "zh": "✓ 通过 · ◐ 部分正确 · ✗ 未通过或出错 · ○ 未实现"},
+    # ---- the student template's introduction (grader.student_template); an assignment adds template.rule.*
+    "template.heading": {"en": "{title} · Exercises", "zh": "{title} · 练习"},
+    "template.intro": {"en": "Implement the function or class in each code cell below and remove its "
+                             "`raise NotImplementedError`. The autograder scores the submission out of {max_score} "
+                             "points.",
+                       "zh": "实现下面每个代码单元中的函数或类，删除 `raise NotImplementedError`。"
+                             "提交后由自动评分器评分（共 {max_score} 分）。"},
+    "template.name": {"en": "name", "zh": "名称"},
+    "template.points": {"en": "points", "zh": "分数"},
+    "template.rules": {"en": "Rules", "zh": "规则"},
     # ---- terminal
     "terminal.score": {"en": "score {score}/{max_score}", "zh": "得分 {score}/{max_score}"},
     "terminal.mistake": {"en": "mistake: {text}", "zh": "错误：{text}"},
     "terminal.hint": {"en": "hint: {text}", "zh": "提示：{text}"},
+    "terminal.seen": {"en": "what the check saw: {text}", "zh": "检查看到的现象：{text}"},
+    "terminal.telling": {"en": "an input that shows the mistake:", "zh": "能说明这个错误的输入："},
     "terminal.expected": {"en": "expected:", "zh": "期望结果："},
     "terminal.got": {"en": "yours:", "zh": "你的结果："},
     "terminal.shape": {"en": "tensor of shape {shape} ({dtype})", "zh": "形状为 {shape} 的张量（{dtype}）"},
+    "terminal.channel": {"en": "channel {c} of {n}:", "zh": "通道 {c}（共 {n} 个）："},
+    "terminal.channel_pair": {"en": "output channel {o} of {n_o}, input channel {i} of {n_i}:",
+                              "zh": "输出通道 {o}（共 {n_o} 个），输入通道 {i}（共 {n_i} 个）："},
+    "terminal.slice": {"en": "slice {index}:", "zh": "切片 {index}："},
+    "terminal.more_slices": {"en": "… and {n} more {h} × {w} slices (grader check --html FILE draws them)",
+                             "zh": "……还有 {n} 个 {h} × {w} 切片未显示（grader check --html FILE 会画出它们）"},
     "terminal.html_written": {"en": "report written to {path}", "zh": "报告已写入 {path}"},
     "terminal.input": {"en": "input:", "zh": "输入："},
     "terminal.load_issue": {"en": "{where}: {sentence}", "zh": "{where}：{sentence}"},
@@ -329,6 +373,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_run.not_defined": {"en": "{name} is not defined", "zh": "{name} 未定义：提交中找不到它。"},
     "not_run.load_stopped": {"en": "{name} is not defined: loading stopped at {where} ({detail})",
                              "zh": "{name} 未定义：加载你的代码时在{where}停止了（{detail}）。"},
+    "not_run.cell_failed": {"en": "{name} is not defined: {where}, which defines it, did not run to the end ({detail})",
+                            "zh": "{name} 未定义：定义它的{where}没有运行完（{detail}）。"},
     "not_run.forbidden": {"en": "{policy} (found {found})", "zh": "{policy}。你的代码用到了：{found}。"},
     "not_run.after_timeouts": {"en": "not run: earlier checks of this exercise ran past the time limit",
                                "zh": "未运行：这个练习前面的检查已经超时。"},
@@ -399,6 +445,12 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Diagnoses proven by calling the student's code again on inputs chosen to tell (another kernel, the same
+# answer), not read off one answer: a report leads with them, and states what the check saw after them,
+# since that symptom may point elsewhere (a global kernel of another size looks like an off-by-one shape).
+# An assignment's messages module may name more in its own CERTAIN_DIAGNOSES.
+CERTAIN_DIAGNOSES = frozenset({"global_read"})
+
 
 _NUMBERED_PLACE = re.compile(r"(line|cell) ([0-9]+)")
 _PLACES = ("file", "grader")
@@ -462,6 +514,7 @@ class Catalogue:
     titles: dict[str, dict[str, str]] = field(default_factory=dict)  # English check title -> {lang: title}
     exercise_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # exercise name -> {lang: title}
     policies: dict[str, str] = field(default_factory=dict)  # exercise name -> policy name
+    certain: frozenset[str] = CERTAIN_DIAGNOSES  # diagnoses a report leads with (see CERTAIN_DIAGNOSES)
 
     # ------------------------------------------------------------ lookups
     def has(self, key: str) -> bool:
@@ -531,6 +584,10 @@ class Catalogue:
                 return entry.get(self.lang) or entry.get(DEFAULT_LANG)
         return None
 
+    def leads(self, code: str | None) -> bool:
+        """Whether a report states the diagnosis ``code`` before the test's message: it is certain."""
+        return bool(code) and code in self.certain
+
     # ------------------------------------------------------- test messages
     def message(self, test: TestResult, exercise: str = "", loaded: bool = True) -> tuple[str, str | None]:
         """A test's message in this language, and the English original when it had to be summarised.
@@ -595,6 +652,7 @@ def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
         titles=dict(getattr(module, "TITLES", None) or {}),
         exercise_titles=exercise_titles,
         policies=policies,
+        certain=CERTAIN_DIAGNOSES | frozenset(getattr(module, "CERTAIN_DIAGNOSES", None) or ()),
     )
 
 

@@ -47,8 +47,6 @@ def to_plain(value: Any, _depth: int = 0, *, budget: Budget | None = None, compa
             t = t.float()
         body = bounded.tensor_body(t, str(value.dtype).replace("torch.", ""), budget, compared_with)
         body["values"] = _walk(body["values"])
-        if "first" in body.get("cut", {}):
-            body["cut"]["first"] = _walk(body["cut"]["first"])
         info = meta(value)
         if info is not None and info.type != "torch.Tensor":
             body["type"] = info.type

@@ -53,6 +53,9 @@ class Counterexample:
     inputs: dict[str, Any]
     expected: Any = None
     got: Any = None
+    # The input a certain diagnosis was proven on (say, a larger X and another K: the same answer), with the
+    # right answer and the student's: reports draw it instead of a shrunk input whose symptom may mislead.
+    telling: Counterexample | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,9 @@ def _test_plain(test: TestResult) -> dict[str, Any]:
     if test.counterexample is not None:
         c = test.counterexample
         data["counterexample"] = {"inputs": c.inputs, "expected": c.expected, "got": c.got}
+        if c.telling is not None:
+            t = c.telling
+            data["counterexample"]["telling"] = {"inputs": t.inputs, "expected": t.expected, "got": t.got}
     if test.traceback:
         data["traceback"] = test.traceback
     return data
@@ -239,12 +245,17 @@ def to_plain(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
+def _counterexample_from(c: dict[str, Any] | None) -> Counterexample | None:
+    if c is None:
+        return None
+    return Counterexample(c["inputs"], c.get("expected"), c.get("got"), _counterexample_from(c.get("telling")))
+
+
 def _test_from(data: dict[str, Any]) -> TestResult:
-    c = data.get("counterexample")
     return TestResult(
         name=data["name"], outcome=Outcome(data["outcome"]), visibility=Visibility(data["visibility"]),
         message=data.get("message", ""),
-        counterexample=Counterexample(c["inputs"], c.get("expected"), c.get("got")) if c is not None else None,
+        counterexample=_counterexample_from(data.get("counterexample")),
         diagnosis=data.get("diagnosis"), traceback=data.get("traceback", ""), weight=data.get("weight", 1.0),
         message_key=data.get("message_key"), message_args=data.get("message_args", {}))
 

@@ -18,6 +18,7 @@ from grader.checks import Abort, Check, Mismatch, StudentRaised
 from grader.plain import to_plain
 from grader.replay import Example, Recorder, Replay, Tape, run_taped
 from grader.results import Counterexample, Outcome, TestResult
+from grader.seeded import ignore_local_constants
 from grader.student import Student
 
 
@@ -25,32 +26,7 @@ from grader.student import Student
 SIMPLIFY_CALLS = 150
 
 
-def _ignore_local_constants() -> None:
-    """Generate from the seed alone, whatever modules happen to be loaded.
-
-    Hypothesis mixes numbers found in the source of every loaded "local" module (anything outside
-    site-packages: an editable install of the grader, the assignment's checks, the reference) into the
-    data it draws, and caches them in ``.hypothesis/`` in the working directory.  The same check would
-    then draw other inputs in a student's wheel install than in the instructor's checkout, or after
-    some import: counterexamples must not depend on that.  Private API, hence the guard: a Hypothesis
-    without it keeps its default.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers
-        from hypothesis.internal.constants_ast import Constants
-        from hypothesis.internal.floats import float_to_int
-        from sortedcontainers import SortedSet
-    except ImportError:
-        return
-    if not hasattr(providers, "_get_local_constants"):
-        return
-    none = Constants(integers=SortedSet(), floats=SortedSet(key=float_to_int), bytes=SortedSet(),
-                     strings=SortedSet())
-    providers._get_local_constants = lambda: none
-    providers.CONSTANTS_CACHE.cache.clear()
-
-
-_ignore_local_constants()
+ignore_local_constants()  # counterexamples from the seed alone; says so loudly when it cannot (grader.seeded)
 
 
 def _phases(check: Check) -> tuple[Phase, ...]:
@@ -216,7 +192,7 @@ def _simplify(check: Check, student: Student, failure: BaseException) -> BaseExc
     return failure
 
 
-def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) -> tuple[str, str] | None:
+def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) -> tuple | None:
     """The check's own diagnosis of the minimal counterexample (it may call the student again)."""
     if check.diagnose is None:
         return None
@@ -226,6 +202,15 @@ def _diagnose(check: Check, student: Student, inputs: dict, exc: BaseException) 
         raise
     except BaseException:  # a diagnosis is a bonus: the student breaking it changes nothing
         return None
+
+
+def _telling(found: tuple | None) -> Counterexample | None:
+    """The input a diagnosis was proven on, when it gives one: ``(code, sentence, {"inputs", "expected", "got"})``."""
+    if not found or len(found) < 3 or not found[2]:
+        return None
+    shown = found[2]
+    return Counterexample(to_plain(shown.get("inputs") or {}), to_plain(shown.get("expected")),
+                          to_plain(shown.get("got"), compared_with=shown.get("expected")))
 
 
 def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Student) -> TestResult:
@@ -240,14 +225,15 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
             code, message = found[0], f"{message}: {found[1]}"
         return TestResult(
             check.title, Outcome.FAILED, check.visibility, message,
-            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected)),
+            Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected),
+                           _telling(found)),
             code, weight=check.weight, message_key=exc.message_key, message_args=exc.message_args,
         )
     if isinstance(exc, StudentRaised):
         message = f"your code raised {exc.type_name}: {exc.message}"
         return TestResult(
             check.title, Outcome.ERROR, check.visibility, f"{message} ({found[1]})" if found else message,
-            Counterexample(plain_inputs), found[0] if found else None, traceback=exc.traceback,
+            Counterexample(plain_inputs, telling=_telling(found)), found[0] if found else None, traceback=exc.traceback,
             weight=check.weight, message_key="student_raised",
             message_args={"type": exc.type_name, "message": exc.message},
         )

@@ -204,3 +204,14 @@ def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
         return Submission(id, source, file, problems=(Problem("no_code", "the notebook has no code cells",
                                                               message_key="problem.no_code_cells"),))
     return Submission(id, source, file, plan={"kind": "cells", "cells": cells}, trees=tuple(trees))
+
+
+def cells_defining(plan: dict, name: str) -> set[str]:
+    """The labels of the notebook cells (a plan of ``"cells"``) that define ``name`` at their top level.
+
+    Read from the text, so that a cell with a syntax error counts too: when a cell that raised defines the
+    name, the error explains why it is missing; when none does, the student has not written it.
+    """
+    pattern = re.compile(rf"^(?:(?:async\s+)?def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)",
+                         re.MULTILINE)
+    return {cell["label"] for cell in plan.get("cells", ()) if pattern.search(cell["source"])}

@@ -1,7 +1,9 @@
 # %%
 """Reference solution for the `conv-layer` assignment (D2L, "Image Convolution").
 
-Each `# %%` block is one notebook cell / one exercise.
+Each `# %%` block is one notebook cell / one exercise.  Solution bodies sit between
+`# BEGIN SOLUTION` and `# END SOLUTION`: `grader template conv-layer` writes student_template/
+from this file, with each region replaced by `raise NotImplementedError`.
 """
 import math
 
@@ -16,9 +18,11 @@ def corr2d(X, K):
     (out_h, out_w, k_h, k_w); multiplying by K and summing each window is
     differentiable w.r.t. both X and K and keeps the input dtype.
     """
+    # BEGIN SOLUTION
     h, w = K.shape
     windows = X.unfold(0, h, 1).unfold(1, w, 1)
     return (windows * K).sum(dim=(-2, -1))
+    # END SOLUTION
 
 
 # %%
@@ -27,11 +31,15 @@ class Conv2D(nn.Module):
 
     def __init__(self, kernel_size):
         super().__init__()
+        # BEGIN SOLUTION
         self.weight = nn.Parameter(torch.rand(kernel_size))
         self.bias = nn.Parameter(torch.zeros(1))
+        # END SOLUTION
 
     def forward(self, x):
+        # BEGIN SOLUTION
         return corr2d(x, self.weight) + self.bias
+        # END SOLUTION
 
 
 # %%
@@ -40,6 +48,7 @@ def learn_kernel(X, Y, init, lr=3e-2, num_epochs=10):
 
     Returns (kernel, losses); losses[i] is the loss *before* the i-th step.
     """
+    # BEGIN SOLUTION
     W = init.detach().clone().requires_grad_(True)  # never touch the caller's init
     losses = []
     for _ in range(num_epochs):
@@ -50,21 +59,26 @@ def learn_kernel(X, Y, init, lr=3e-2, num_epochs=10):
             W -= lr * W.grad
             W.grad.zero_()
     return W.detach(), losses
+    # END SOLUTION
 
 
 # %%
 def conv2d_strict(X, K):
     """Strict convolution (valid mode): cross-correlation with K flipped on both axes."""
+    # BEGIN SOLUTION
     return corr2d(X, torch.flip(K, dims=(0, 1)))
+    # END SOLUTION
 
 
 # %%
 def corr2d_matmul(X, K):
     """Cross-correlation as ONE matrix product: (patches, k_h*k_w) @ flattened K."""
+    # BEGIN SOLUTION
     h, w = K.shape
     out_h, out_w = X.shape[0] - h + 1, X.shape[1] - w + 1
     patches = X.unfold(0, h, 1).unfold(1, w, 1).reshape(out_h * out_w, h * w)
     return (patches @ K.reshape(-1)).reshape(out_h, out_w)
+    # END SOLUTION
 
 
 # %%
@@ -73,6 +87,7 @@ def kernel_matrix(K, input_shape):
 
     Row (i, j) of W is an all-zero image with K placed at offset (i, j), flattened.
     """
+    # BEGIN SOLUTION
     h, w = K.shape
     n_h, n_w = input_shape
     rows = [
@@ -81,18 +96,23 @@ def kernel_matrix(K, input_shape):
         for j in range(n_w - w + 1)
     ]
     return torch.stack(rows)
+    # END SOLUTION
 
 
 # %%
 def second_derivative_kernel():
     """f(x-1) - 2 f(x) + f(x+1) = f''(x) on unit-spaced samples."""
+    # BEGIN SOLUTION
     return torch.tensor([[1.0, -2.0, 1.0]])
+    # END SOLUTION
 
 
 # %%
 def laplacian_kernel():
     """5-point Laplacian: d2/dx2 + d2/dy2 on a unit grid."""
+    # BEGIN SOLUTION
     return torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    # END SOLUTION
 
 
 # %%
@@ -101,10 +121,14 @@ def derivative_kernel(d):
 
     Coefficients (-1)**(d-i) * C(d, i); exact on polynomials of degree <= d.
     """
+    # BEGIN SOLUTION
     return torch.tensor([[float((-1) ** (d - i) * math.comb(d, i)) for i in range(d + 1)]])
+    # END SOLUTION
 
 
 # %%
 def integral_kernel(n):
     """Sum of n consecutive samples: a (1, n) kernel of ones."""
+    # BEGIN SOLUTION
     return torch.ones((1, n))
+    # END SOLUTION

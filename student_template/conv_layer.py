@@ -1,11 +1,32 @@
 # %%
-"""图像卷积 练习 / Image Convolution exercises (assignment `conv-layer`).
+"""# 图像卷积（《动手学深度学习》6.2 节） · 练习 / Image convolution (d2l 6.2) · Exercises
 
-在每个函数中实现所要求的内容，删除 `raise NotImplementedError`。
-Implement each function below and remove its `raise NotImplementedError`.
-corr2d, Conv2D, conv2d_strict, corr2d_matmul, kernel_matrix 不得使用内置卷积
-(F.conv2d、nn.Conv2d 等) / must not use a built-in convolution (F.conv2d, nn.Conv2d, ...).
+实现下面每个代码单元中的函数或类，删除 `raise NotImplementedError`。提交后由自动评分器评分（共 100 分）。
+Implement the function or class in each code cell below and remove its `raise NotImplementedError`. The autograder scores the submission out of 100 points.
+
+| 名称 / name | 分数 / points |
+|---|---|
+| `corr2d(X, K)` | 20 |
+| `Conv2D(kernel_size)` | 15 |
+| `learn_kernel(X, Y, init, lr=3e-2, num_epochs=10)` | 10 |
+| `conv2d_strict(X, K)` | 10 |
+| `corr2d_matmul(X, K)` | 10 |
+| `kernel_matrix(K, input_shape)` | 10 |
+| `second_derivative_kernel()` | 5 |
+| `laplacian_kernel()` | 5 |
+| `derivative_kernel(d)` | 10 |
+| `integral_kernel(n)` | 5 |
+
+规则 / Rules:
+- `corr2d`、`Conv2D`、`conv2d_strict`、`corr2d_matmul`、`kernel_matrix` 不得使用内置卷积（`F.conv2d`、`torch.conv2d`、`nn.Conv2d` 等）；切片、`Tensor.unfold`、`F.unfold`、`F.pad`、`einsum`、矩阵乘法都可以。`learn_kernel` 可以像本节一样使用 `nn.Conv2d`。
+  `corr2d`, `Conv2D`, `conv2d_strict`, `corr2d_matmul` and `kernel_matrix` must not use a built-in convolution (`F.conv2d`, `torch.conv2d`, `nn.Conv2d`, ...); slicing, `Tensor.unfold`, `F.unfold`, `F.pad`, `einsum` and matrix products are fine. `learn_kernel` may use `nn.Conv2d` as the chapter does.
+- 可以使用 `torch`、`numpy` 和 Python 标准库。
+  You may use `torch`, `numpy` and the standard library.
+- 卷积核最好以张量返回。
+  Kernels are preferably returned as tensors.
 """
+import math
+
 import torch
 from torch import nn
 
@@ -20,7 +41,8 @@ def corr2d(X, K):
 # %%
 class Conv2D(nn.Module):
     """二维卷积层：将 weight 和 bias 声明为模型参数，前向传播调用 corr2d 并添加偏置。
-    2-D conv layer: `weight` nn.Parameter of shape kernel_size, `bias` nn.Parameter of shape (1,); forward(x) = corr2d(x, weight) + bias.
+    2-D conv layer: `weight` nn.Parameter of shape kernel_size, `bias` nn.Parameter of shape (1,);
+    forward(x) = corr2d(x, weight) + bias.
     """
 
     def __init__(self, kernel_size):

@@ -3,7 +3,8 @@
 Seven classes, each with several variants, graded in the real sandbox: links out of a submission, ids that
 take a batch output's place, unbounded output, a budget for a whole submission, untrusted parsing in the
 grader's process, tolerances the student controls, and facts the student process reports about itself; plus
-absurd tensor shapes on the wire and escape sequences in results.  Most attack files in tests/attacks/ are
+absurd tensor shapes on the wire, escape sequences in results, and learning where the instructor's checkout is
+(from /proc, Python's own records, tracebacks and installed files).  Most attack files in tests/attacks/ are
 overrides appended to an honest solution (victim.py), so each test knows what the submission deserves.
 """
 
@@ -13,6 +14,8 @@ import csv
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -21,7 +24,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from attack_kit import ATTACKS, SECRET_TEXT, assert_contained, filled, free_slot, leftovers, result_text
+from attack_kit import (ATTACKS, SECRET_TEXT, assert_contained, filled, free_slot, leftovers, output_record,
+                        result_text)
 from conftest import ROOT, by_name, grade
 from grader import bounded, cli, containment, submission
 from grader.intake import naming
@@ -333,3 +337,56 @@ def test_escape_sequences_from_student_output_never_reach_a_terminal(grader, tmp
                  terminal.render(result, catalogue("en"), color=False)):
         assert not CONTROL.search(text), CONTROL.search(text)
         assert "\\x1b]0;pwned" in text or "\\\\x1b]0;pwned" in text  # shown, as text
+
+
+# ------------------------------------------------------------------ where the instructor's checkout is
+
+
+def host_paths() -> tuple[str, ...]:
+    """The checkout (reference/ and the hidden checks are in it) and the venv, every spelling: what no student
+    process may learn.  The venv counts wherever it is, unless it is the system's own Python."""
+    paths = {str(ROOT), os.path.realpath(ROOT)}
+    if sys.prefix != sys.base_prefix and not sys.prefix.startswith("/usr/"):
+        paths |= {sys.prefix, os.path.realpath(sys.prefix)}
+    return tuple(sorted(paths))
+
+
+PATH_ATTACKS = {  # attack -> what each must have seen (how much its channel gave), so that its silence means something
+    "host_paths_proc.py": ("self/cmdline", "1/cmdline", "self/mountinfo", "1/mountinfo", "maps", "self/exe", "cwd",
+                           "environ", "self/cgroup"),
+    "host_paths_python.py": ("path", "prefix", "base_prefix", "executable", "orig_argv", "sysconfig_paths", "files",
+                             "code_files", "editable", "grader_dist"),
+    "host_paths_traceback.py": ("torch", "torch_python", "harness", "wire", "probes", "stack", "sources"),
+    "host_paths_files.py": (),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATH_ATTACKS))
+def test_student_code_cannot_learn_where_the_checkout_is(grader, tmp_path, name):
+    secrets = host_paths()
+    if name != "host_paths_files.py" and not sys.base_prefix.startswith("/usr/"):
+        secrets += (os.path.realpath(sys.base_prefix),)  # the instructor's home (a pyenv); its programs still name it
+    result = grade(grader, honest_plus(tmp_path, name))
+    assert_contained(grader, result, score=80, loses={"corr2d"}, secrets=secrets)
+    seen = output_record(result, "HOST-PATHS-SEEN")
+    assert all(seen.get(key, 0) > 3 for key in PATH_ATTACKS[name]), seen
+    if name == "host_paths_files.py" and sys.prefix != sys.base_prefix:
+        assert any(path.endswith("/pyvenv.cfg") for path in seen), seen
+        assert any(path.endswith(".pth") for path in seen), seen
+    text, report = result_text(result), written_report(result, tmp_path)
+    assert "/opt/python" in text and "/opt/python" in report  # what it learnt did reach the result and the report
+    for secret in secrets:
+        assert secret not in report, f"{secret!r} reached the report"
+    if name == "host_paths_proc.py":
+        loot = output_record(result, "HOST-PATHS")
+        assert loot["cwd"] == "/tmp" and loot["self/exe"].startswith("/opt/python/"), loot["self/exe"]
+
+
+@pytest.mark.parametrize("name", sorted(PATH_ATTACKS))
+def test_the_path_attacks_find_the_checkout_where_it_is_visible(tmp_path, name):
+    """Run outside the sandbox, in an interpreter of the checkout's venv, each attack does find the checkout:
+    its finding nothing in the sandbox is the sandbox's doing."""
+    path = honest_plus(tmp_path, name)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert any(secret in done.stdout for secret in host_paths()), done.stdout[:3000]

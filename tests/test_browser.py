@@ -115,3 +115,71 @@ def test_the_summary_links_open_the_submissions_reports(browser, pages):
     assert "chapter_answers" in browser.title and not _problems(browser)
     target = browser.execute_script("return location.hash").lstrip("#")
     assert target.startswith("ex-") and browser.execute_script(f"return !!document.getElementById('{target}')")
+
+
+# ------------------------------------------------------------------ N-D counterexamples
+
+
+@pytest.fixture(scope="module")
+def channel_pages(tmp_path_factory):
+    """A report of a (3, 5, 5) answer with 2 wrong cells, from (3, 6, 6) inputs and (2, 3, 2, 2) kernels."""
+    from grader.results import Counterexample, ExerciseResult, Outcome, Status, SubmissionResult, Visibility
+    from grader.results import TestResult as Result
+    from test_report_nd import flat, tensor
+
+    shape = (3, 5, 5)
+    got = tensor(shape, lambda k: k - 30 + (4.5 if k in (flat((1, 2, 3), shape), flat((2, 0, 0), shape)) else 0))
+    inputs = {"X": tensor((3, 6, 6), lambda k: k % 9 - 4), "K": tensor((2, 3, 2, 2), lambda k: k % 5 - 2)}
+    example = Counterexample(inputs, tensor(shape, lambda k: k - 30), got)
+    test = Result("corr2d_multi_in_out(X, K) equals the reference", Outcome.FAILED, Visibility.PUBLIC,
+                  "corr2d_multi_in_out(X, K) is wrong", example)
+    result = SubmissionResult("conv-channels", "channels", "channels.py", 0.0, 10.0,
+                              (ExerciseResult("corr2d_multi_in_out", 0.0, 10.0, Status.FAILED, (test,)),))
+    out = tmp_path_factory.mktemp("channels")
+    for lang in ("zh", "en"):
+        html_report.write(result, out / f"{lang}.html", catalogue(lang))
+    return {"zh": out / "zh.html", "en": out / "en.html"}
+
+
+@pytest.mark.parametrize("lang, width", [("zh", 1100), ("en", 1100), ("zh", 390)])
+def test_channels_lay_out_as_grids_in_a_row_and_kernels_as_a_grid_of_grids(browser, channel_pages, lang, width):
+    browser.set_window_size(width, 900)
+    _open(browser, channel_pages[lang])
+    assert not _problems(browser)
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1  # a wide stack scrolls inside its own figure
+    boxes = browser.execute_script("""
+        return [...document.querySelectorAll('table.stack')]
+            .map(stack => [...stack.querySelectorAll(':scope > tbody > tr')].map(row => [...row.querySelectorAll(':scope > td > table.grid')].map(grid => {
+                const r = grid.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })));""")
+    x, k, expected, got, difference = boxes
+    assert [len(row) for row in x] == [3] and [len(row) for row in k] == [3, 3] and [len(row) for row in got] == [3]
+    for stack in boxes:
+        for row in stack:  # the channels of a row side by side, in order, each drawn
+            assert all(w > 0 and h > 0 for _, _, w, h in row)
+            assert all(abs(a[1] - b[1]) < 1 and b[0] > a[0] + a[2] for a, b in zip(row, row[1:]))
+    assert k[1][0][1] > k[0][0][1] + k[0][0][3]  # output channel 1 below output channel 0
+    labels = browser.execute_script("""
+        return [...document.querySelectorAll('table.stack > * > tr > th')].map(th => {
+            const r = th.getBoundingClientRect(); return [th.innerText, r.width, r.height]; });""")
+    words = ("通道", "输出通道", "输入通道") if lang == "zh" else ("channel", "output channel", "input channel")
+    assert {text.rsplit(" ", 1)[0] for text, _, _ in labels} == set(words)
+    assert all(w > 0 and h > 0 for _, w, h in labels)
+    marked = browser.execute_script(
+        "return [...document.querySelectorAll('td.wrong')].map(td => td.closest('table').getAttribute('aria-label'))")
+    assert len(marked) == 4 and len(set(marked)) == 4  # got and difference, channels 1 and 2
+
+
+def test_chinese_channel_labels_render_as_glyphs_not_boxes(browser, channel_pages):
+    # A missing font draws every character as the same box: two different characters drawn alike mean no glyphs.
+    _open(browser, channel_pages["zh"])
+    same = browser.execute_script("""
+        const th = document.querySelector('table.stack > thead > tr > th');
+        const font = getComputedStyle(th).fontSize + ' ' + getComputedStyle(th).fontFamily;
+        const draw = ch => { const c = document.createElement('canvas'); c.width = c.height = 40;
+            const g = c.getContext('2d'); g.font = font; g.fillText(ch, 4, 30); return c.toDataURL(); };
+        return [th.innerText.startsWith('通道'), draw('通') === draw('道'), draw('通') === draw(' ')];""")
+    assert same == [True, False, False]
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    assert base64.b64decode(shot["data"]).startswith(b"\x89PNG")

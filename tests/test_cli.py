@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, two_assignment_course
 
 REFERENCE = ROOT / "reference" / "conv_layer.py"
 EXERCISES = ["corr2d", "Conv2D", "learn_kernel", "conv2d_strict", "corr2d_matmul", "kernel_matrix",
@@ -35,6 +35,9 @@ def test_check_prints_a_summary_and_writes_json(tmp_path):
     done = run("check", str(CORPUS / "flipped_kernel.py"), "--json", str(out), "--no-color", "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "Score: 80 of 100 points" in done.stdout
+    # no default assignment: the one whose names the file defines, said on stderr
+    assert "graded as conv-layer: defines corr2d, Conv2D, learn_kernel, conv2d_strict, … (10 of its 10 names)" \
+        in done.stderr
     assert "convolution" in done.stdout  # the diagnosis of the first failure
     assert "K =" in done.stdout  # and its counterexample
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -96,6 +99,31 @@ def test_usage_errors_exit_with_status_2_and_say_why(args, words):
     assert words in done.stderr
 
 
+def test_with_two_assignments_installed_check_grades_the_one_the_file_is_for(tmp_path):
+    course = two_assignment_course(tmp_path / "course", TINY_SPEC)
+    done = run("check", str(CORPUS / "flipped_kernel.py"), "--course", str(course), "--no-color", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "graded as conv-layer: defines corr2d" in done.stderr and "Score: 80 of 100 points" in done.stdout
+    empty = tmp_path / "nothing.py"
+    empty.write_text("x = 1\n", encoding="utf-8")
+    done = run("check", str(empty), "--course", str(course))
+    assert done.returncode == 2
+    assert "cannot tell which assignment to use" in done.stderr and "pass --assignment NAME" in done.stderr
+    assert "conv-layer" in done.stderr and "tiny-sums" in done.stderr
+    done = run("check", str(empty), "--course", str(course), "--assignment", "conv-layer", "--no-color")
+    assert done.returncode == 0 and "Score: 0 of 100 points" in done.stdout and "graded as" not in done.stderr
+
+
+TINY_SPEC = """
+name = "tiny-sums"
+title = "Sums"
+
+[[exercise]]
+name = "add"
+points = 100
+"""
+
+
 @pytest.fixture(scope="module")
 def student_install(tmp_path_factory) -> Path:
     """The package as students get it: the built wheel, installed into a folder of its own."""
@@ -116,18 +144,25 @@ def student_install(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_the_wheel_students_install_holds_no_reference_and_no_hidden_tests(student_install):
+    from grader.assignment import all_assignments
+
     [wheel] = (student_install / "dist").glob("grader-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("grader_assignments/conv_layer/public.py", "grader_assignments/conv_layer/messages.py",
-                   "grader_assignments/conv_layer/assignment.toml", "grader/reports/templates/report.html.j2",
-                   "grader/reports/templates/style.css"):
+    assignments = all_assignments(ROOT)
+    assert len(assignments) >= 2
+    for needed in ("grader/reports/templates/report.html.j2", "grader/reports/templates/style.css"):
         assert needed in names, f"the wheel lacks {needed}"
-    assert not [n for n in names if "hidden" in n or n.startswith("reference") or "conv_layer.py" in n.split("/")[-1]
-                and "template" not in n]
-    secrets = (ROOT / "reference" / "conv_layer.py").read_text(encoding="utf-8")
-    body = secrets[secrets.index("def corr2d"):][:200]  # a piece of the reference's code
-    for name in names:
-        assert body not in zipfile.ZipFile(wheel).read(name).decode("utf-8", "replace")
+    for assignment in assignments:  # every assignment found: its public half in, its reference and hidden out
+        folder = f"grader_assignments/{assignment.folder.name}"
+        for needed in ("public.py", "messages.py", "assignment.toml"):
+            assert f"{folder}/{needed}" in names, f"the wheel lacks {folder}/{needed}"
+        stem = f"{assignment.expected_stem}.py"
+        assert not [n for n in names if "hidden" in n or n.startswith("reference") or stem == n.split("/")[-1]
+                    and "template" not in n]
+        secrets = (ROOT / "reference" / stem).read_text(encoding="utf-8")
+        body = secrets[secrets.index("    # BEGIN SOLUTION\n"):][:200]  # a piece of the reference's solutions
+        for name in names:
+            assert body not in zipfile.ZipFile(wheel).read(name).decode("utf-8", "replace")
 
 
 @pytest.mark.slow

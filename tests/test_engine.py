@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import CORPUS, ROOT, by_name, grade
+from conftest import CORPUS, ROOT, by_name, failing_cells_notebook, grade
 from grader.engine import ALL, Grader, Job, grade_batch
 from grader.results import Status, to_plain
 
@@ -147,3 +147,17 @@ def test_a_bug_in_the_grader_costs_one_submission_not_the_batch(assignment, monk
     assert first.score == 0 and all(e.status is Status.ERROR for e in first.exercises)
     assert first.load_issues[0].kind == "internal_error" and "a bug in a policy scan" in first.load_issues[0].message
     assert second.score == 100
+
+
+def test_in_a_notebook_a_name_no_cell_defined_is_not_implemented_though_a_cell_raised(grader_public, tmp_path):
+    result = grade(grader_public, failing_cells_notebook(tmp_path))
+    exercises = by_name(result)
+    assert [i.where for i in result.load_issues] == ["cell 2", "cell 3"]  # loading went on past both
+    assert exercises["corr2d"].status is Status.PASSED
+    # no cell defines learn_kernel: the student has not written it, whatever another cell raised
+    assert exercises["learn_kernel"].status is Status.NOT_IMPLEMENTED
+    assert exercises["learn_kernel"].message == "learn_kernel is not defined"
+    # the cell that defines Conv2D raised before it did: that is why it is missing
+    assert exercises["Conv2D"].status is Status.ERROR
+    assert exercises["Conv2D"].message == ("Conv2D is not defined: cell 3, which defines it, did not run to the end "
+                                           "(ValueError: oops)")

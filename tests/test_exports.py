@@ -217,6 +217,140 @@ def test_moodle_refuses_other_worksheet(graded, tmp_path):
     assert result.exit_code == 2 and "lacks Identifier" in result.output
 
 
+def php_csv_line(cells, delimiter=","):
+    """A row as PHP's fputcsv writes it (Moodle's CSV download goes through Spout, which calls it): a cell
+    is quoted when it holds the separator, a quote, a backslash, a space, a tab or a line break; LF ends it."""
+    quoted = ['"' + c.replace('"', '""') + '"' if any(x in c for x in (delimiter, '"', "\\", " ", "\t", "\r", "\n"))
+              else c for c in cells]
+    return delimiter.join(quoted) + "\n"
+
+
+def moodle_download(path, lang, participants, *, maximum="7.00", locked=(), excel=False, header=None):
+    """The grading worksheet as Moodle writes it for a user whose language is ``lang``: the columns'
+    names, "Participant" prefix, maximum (format_float), status, yes/no and dates in that language; a BOM,
+    ',' and LF.  ``excel``: the same file opened and saved again by Excel in that locale (';', CRLF)."""
+    s = lms_import.MOODLE_STRINGS[lang]
+    header = header or [s[k] for k in ("recordid", "fullname", "email", "status", "grade", "maxgrade",
+                                        "gradecanbechanged", "lastmodifiedsubmission", "lastmodifiedgrade",
+                                        "feedback")]
+    rows = [header]
+    for pid, name in participants:
+        rows.append([s["hiddenuser"] + pid, name, f"{pid}@example.edu", s["submitted"], "",
+                     maximum.replace(".", s["decsep"]), s["no"] if pid in locked else s["yes"], s["date"], "-", ""])
+    if excel:
+        return _csv_file(path, rows, bom=True, delimiter=";")
+    path.write_bytes(sheet.BOM.encode() + "".join(php_csv_line(r) for r in rows).encode("utf-8"))
+    return path
+
+
+MOODLE_LANGS = ["en", "de", "fr", "es", "zh_cn", "ja", "ru"]
+
+
+@pytest.mark.parametrize("lang,excel", [(lang, False) for lang in MOODLE_LANGS] + [("de", True), ("fr", True)],
+                         ids=MOODLE_LANGS + ["de-excel", "fr-excel"])
+def test_moodle_worksheet_in_any_language(graded, tmp_path, lang, excel):
+    """A worksheet downloaded in another language is filled in, read back by Moodle's importer in that
+    language: the header row unchanged to the byte, grades with the language's decimal separator."""
+    s = lms_import.MOODLE_STRINGS[lang]
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567", "Jane Doe")),
+               _as(graded["right"], "moodle", "1234568", Person("1234568", "Rick Roe"))]
+    roster = moodle_download(tmp_path / "Grades.csv", lang, [("1234567", "Jane Doe"), ("1234568", "Rick Roe"),
+                                                             ("1234569", "=Eve Smith")], excel=excel)
+    out = tmp_path / "moodle.csv"
+    outcome = exports.export(_folder(tmp_path, results), fmt="moodle", out=out, assignment=_assignment(),
+                             options=exports.Options(roster=roster, now=NOW))
+    assert not outcome.refused and not outcome.problems
+    taken = lms_import.moodle(out, lang, maximum=7.0)
+    assert set(taken) == {"1234567", "1234568"}
+    assert taken["1234567"]["grade"] == 5.6 and taken["1234568"]["grade"] == 7.0  # 80% and 100% of 7
+    assert taken["1234567"]["modified"] == "2026-03-02T09:30:00+00:00"
+    assert "80/100 points" in taken["1234567"]["feedback"] and "corr2d: 0/20" in taken["1234567"]["feedback"]
+    before, after = roster.read_bytes(), out.read_bytes()
+    newline = b"\r\n" if excel else b"\n"
+    assert after.startswith(sheet.BOM.encode())
+    assert after.split(newline)[0] == before.split(newline)[0]  # the header row, byte for byte
+    assert after.count(newline) == before.count(newline)  # the line ends too
+    old, new = sheet.read(roster), sheet.read(out)
+    grade, maximum = old.header.index(s["grade"]), old.header.index(s["maxgrade"])
+    assert new.rows[0][grade] == "5.60".replace(".", s["decsep"])  # as format_float writes in that language
+    assert new.rows[0][maximum] == old.rows[0][maximum]
+    changed = {old.header.index(s[k]) for k in ("grade", "lastmodifiedgrade", "feedback")}
+    for before_row, after_row in zip(old.rows, new.rows):
+        for i, (a, b) in enumerate(zip(before_row, after_row)):
+            if i not in changed:
+                assert b == a or b == "'" + a, (old.header[i], a, b)
+    assert new.rows[2][1] == "'=Eve Smith"
+
+
+def test_moodle_decimal_separator_is_the_language_s(graded, tmp_path):
+    """An English worksheet whose maximum a German Excel rewrote as "3,00" still gets "2.40": the English
+    importer would read "2,40" as 2 (PHP's cast stops at the comma)."""
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567"))]
+    roster = moodle_download(tmp_path / "w.csv", "en", [("1234567", "Jane Doe")], maximum="3,00", excel=True)
+    out = tmp_path / "o.csv"
+    exports.export(_folder(tmp_path, results), fmt="moodle", out=out, assignment=_assignment(),
+                   options=exports.Options(roster=roster, now=NOW))
+    assert sheet.read(out).rows[0][4] == "2.40"
+    assert lms_import.moodle(out, "en", maximum=3.0)["1234567"]["grade"] == 2.4
+    assert lms_import.unformat_float("2,40", ".") == 2.0  # what the other separator would have become
+
+
+def test_moodle_localized_locked_and_scale(graded, tmp_path):
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567"))]
+    roster = moodle_download(tmp_path / "de.csv", "de", [("1234567", "Jane Doe")], locked=("1234567",))
+    outcome = exports.export(_folder(tmp_path, results), fmt="moodle", out=tmp_path / "o.csv",
+                             assignment=_assignment(), options=exports.Options(roster=roster, now=NOW))
+    assert any("cannot be changed" in n for n in outcome.notes)
+    assert any("'de'" in n for n in outcome.notes)  # import it with Moodle in German
+    fr = lms_import.MOODLE_STRINGS["fr"]
+    scale = moodle_download(tmp_path / "fr.csv", "fr", [("1234567", "Jane Doe")],
+                            header=[fr["recordid"], fr["fullname"], fr["status"], fr["grade"], "Barème",
+                                    fr["gradecanbechanged"], fr["lastmodifiedsubmission"], fr["lastmodifiedgrade"],
+                                    fr["feedback"], "x"])
+    with pytest.raises(exports.ExportError, match="on a scale"):
+        exports.export(_folder(tmp_path, results), fmt="moodle", out=tmp_path / "o.csv",
+                       assignment=_assignment(), options=exports.Options(roster=scale))
+
+
+def test_moodle_unknown_language_refused(graded, tmp_path):
+    """Polish is not in the table: refused, naming the English columns it needs and the columns it has."""
+    results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567"))]
+    polish = tmp_path / "pl.csv"
+    polish.write_bytes(sheet.BOM.encode() + php_csv_line(
+        ["Identyfikator", "Imię i nazwisko", "Ocena", "Maksymalna ocena", "Ostatnia modyfikacja (ocena)"]).encode()
+        + php_csv_line(["Uczestnik1234567", "Jane Doe", "", "10,00", "-"]).encode())
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(main, ["export", str(_folder(tmp_path, results)), "--format", "moodle",
+                                       "--roster", str(polish), "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "lacks Identifier, Grade, Last modified (grade)" in result.output
+    assert "'Identyfikator'" in result.output and "'Ostatnia modyfikacja (ocena)'" in result.output
+
+
+def test_moodle_names_tell_languages_apart():
+    """Each language's required names identify it: no header can pass for two languages."""
+    from grader.exports.moodle import language
+    from grader.exports.moodle_names import LANGUAGES
+
+    for names in LANGUAGES:
+        for alternative in range(3):
+            header = [wanted[min(alternative, len(wanted) - 1)] for wanted in names.required]
+            assert language(header) is names, (names.language, header)
+    for lang, s in lms_import.MOODLE_STRINGS.items():  # the table agrees with the packs as transcribed here
+        names = language([s["recordid"], s["grade"], s["lastmodifiedgrade"]])
+        assert names is not None and names.language == lang and names.decimal == s["decsep"]
+        assert (names.maximum[0], names.feedback[0], names.changeable[0], names.no[0]) == (
+            s["maxgrade"], s["feedback"], s["gradecanbechanged"], s["no"])
+
+
+def test_sheet_keeps_a_header_spanning_lines(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_bytes(b'\n"Last\nmodified",Grade\r\nx,1\r\n')
+    read = sheet.read(path)
+    assert read.header_line == '"Last\nmodified",Grade' and read.newline == "\r\n"
+    assert read.header == ["Last\nmodified", "Grade"] and read.rows == [["x", "1"]]
+
+
 # ------------------------------------------------------------- JUnit, CSV, Classroom
 
 
@@ -294,6 +428,62 @@ def test_export_reads_the_gradebook_and_records_penalties(graded, tmp_path):
     again = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv")])
     assert again.exit_code == 0, again.output
     assert "4022,100,100,10,90" in (tmp_path / "g.csv").read_text()
+
+
+
+def test_reports_state_the_penalty_recorded(graded, tmp_path):
+    """grade's reports say a submission was late; after an export with --late-penalty they state the penalty
+    the gradebook recorded, each report in its own language, the students' copies too."""
+    from grader.gradebook import Gradebook
+    from grader.messages import catalogue
+    from grader import batch
+    from grader.reports import html_report, summary_report
+
+    folder = tmp_path / "out"
+    late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
+    on_time = _as(graded["right"], "canvas", "4021", Person("4021"))
+    with Gradebook.open(folder / "gradebook.sqlite", assignment="conv-layer") as book:
+        for result in (late, on_time):
+            book.record(result, sha256="0" * 64, fingerprint="f", versions={}, visibilities=result.visibilities,
+                        duration_s=result.duration_s)
+    zh, en = catalogue("zh", _assignment()), catalogue("en", _assignment())
+    html_report.write(late, folder / "4022" / "report.html", zh)  # as grade --lang zh wrote it
+    html_report.write(on_time, folder / "4021" / "report.html", en)
+    html_report.write(late, folder / exports.STUDENT_FOLDER / "4022" / "report.html", en)
+    summary_report.write([late, on_time], folder / "summary.html", en)
+    assert "Submitted late." in (folder / "summary.html").read_text(encoding="utf-8")
+    before = (folder / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "逾期提交。" in before and "扣除" not in before  # late, no penalty yet
+    run = CliRunner().invoke(main, ["export", str(folder), "--format", "csv", "--out", str(tmp_path / "g.csv"),
+                                    "--late-penalty", "10%"])
+    assert run.exit_code == 0, run.output
+    report = (folder / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "逾期提交：扣除 10%，扣除后得 72 / 100 分。" in report and 'lang="zh-Hans"' in report
+    student = (folder / exports.STUDENT_FOLDER / "4022" / "report.html").read_text(encoding="utf-8")
+    assert "Submitted late: 10% off, 72 of 100 points after the penalty." in student
+    assert 'class="late"' not in (folder / "4021" / "report.html").read_text(encoding="utf-8")
+    summary = (folder / "summary.html").read_text(encoding="utf-8")
+    assert summary.count("Submitted late: 10% off, 72 of 100 points after the penalty.") == 1
+    (folder / "summary.html").unlink()  # the next grade run rebuilds it from the gradebook, penalty included
+    with Gradebook.open(folder / "gradebook.sqlite", assignment="conv-layer") as book:
+        batch.write_class_files(book, _assignment(), folder, en)
+    assert "10% off, 72 of 100 points" in (folder / "summary.html").read_text(encoding="utf-8")
+
+
+def test_terminal_and_html_say_late(graded):
+    from grader.messages import catalogue
+    from grader.reports import html_report, summary_report, terminal
+
+    cat = catalogue("en", _assignment())
+    late = _as(graded["flipped"], "canvas", "4022", Person("4022"), late=True)
+    assert "Submitted late." in terminal.render(late, cat)
+    assert "Submitted late: 25% off, 60 of 100 points after the penalty." in terminal.render(late, cat,
+                                                                                            late_penalty=25)
+    assert "Submitted late" not in terminal.render(graded["flipped"], cat)
+    assert '<p class="late">Submitted late.</p>' in html_report.render(late, cat)
+    assert 'class="late"' not in html_report.render(graded["flipped"], cat)
+    summary = summary_report.render([late, _as(graded["right"], "canvas", "4021", Person("4021"))], cat)
+    assert summary.count('<span class="late">Submitted late.</span>') == 1
 
 
 # ------------------------------------------------------------------ Gradescope
@@ -434,5 +624,5 @@ def test_a_gradebook_that_is_not_one_exits_4(tmp_path):
     fake = tmp_path / "book.sqlite"
     fake.write_bytes(b"not a database" * 100)
     run = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "csv", "--gradebook", str(fake),
-                                    "--out", str(tmp_path / "g.csv")])
+                                    "--out", str(tmp_path / "g.csv"), "--assignment", "conv-layer"])
     assert run.exit_code == 4 and "book.sqlite" in run.output and not (tmp_path / "g.csv").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, ROOT, grade
+from conftest import CORPUS, ROOT, failing_cells_notebook, grade
 from grader import cli, intake, messages
 from grader.assignment import all_assignments
 from grader.engine import PUBLIC, Grader, _load_issues
@@ -396,3 +396,12 @@ def test_every_problem_reading_a_submission_has_a_sentence_in_both_languages(ass
         assert problem.message_key and zh.has(problem.message_key), name
         assert en.sentence(problem.message_key, problem.message_args, problem.message) == problem.message, name
         assert zh.sentence(problem.message_key, problem.message_args, problem.message) != problem.message, name
+
+
+def test_a_name_a_failed_notebook_cell_defines_is_explained_in_both_languages(grader_public, assignment, tmp_path):
+    result = grade(grader_public, failing_cells_notebook(tmp_path))
+    zh, en = catalogue("zh", assignment), catalogue("en", assignment)
+    _assert_chinese(result, zh, en, "Conv2D is not defined: cell 3, which defines it, did not run to the end "
+                    "(ValueError: oops)", "Conv2D 未定义：定义它的第 3 个单元格没有运行完（ValueError: oops）。")
+    _assert_chinese(result, zh, en, "learn_kernel is not defined", "learn_kernel 未定义：提交中找不到它。",
+                    in_terminal=False)

@@ -155,8 +155,11 @@ def test_a_failed_property_shows_its_counterexample_as_grids_with_wrong_cells_ma
 
 
 def test_shapes_are_stated_when_they_differ(graded, en, zh):
-    assert "The shapes differ: expected (1, 1), yours is (0, 0)." in html_report.render(graded["chapter"], en)
-    assert "形状不同：期望 (1, 1)，你的结果是 (0, 0)。" in html_report.render(graded["chapter"], zh)
+    # The chapter's global K is 1 x 2: on the 8 x 8 input that shows the global read, its output is 7 x 6.
+    html = html_report.render(graded["chapter"], en)
+    assert "The shapes differ: expected (7, 7), yours is (7, 6)." in html
+    assert "corr2d(X, K) has shape (0, 0) but should have (1, 1)." in html  # what the check saw, shrunk
+    assert "形状不同：期望 (7, 7)，你的结果是 (7, 6)。" in html_report.render(graded["chapter"], zh)
 
 
 def test_the_students_traceback_is_shown(graded, en):
@@ -277,8 +280,9 @@ def test_the_terminal_shows_each_first_failure_with_its_diagnosis_and_counterexa
     block = text[text.index("corr2d  "):text.index("Conv2D")]
     assert "mistake: The result does not depend on the kernel passed in" in block
     assert "hint: Compare the parameter names" in block
-    assert "input: X = [[0, 0]] (float32)" in block and "expected: shape (1, 1)" in block
-    assert "yours:    shape (0, 0)" in block
+    assert "what the check saw: corr2d(X, K) has shape (0, 0) but should have (1, 1)." in block
+    assert "an input that shows the mistake:\n        X = tensor of shape (8, 8) (float32)" in block
+    assert "expected: tensor of shape (7, 7) (float32)" in block and "yours:    tensor of shape (7, 6)" in block
     assert "Only the first row" in text and "−f'' instead of f''" in text
     # 40: its Conv2D, built on the corr2d that reads a global K, earns no structure points either (issue 8:
     # what the layer says of its parameters counts only when its output follows them).

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import pytest
 
 from conftest import CORPUS, by_name, grade
+from grader.results import Visibility
 
 
 def first_failure(result, exercise: str):
@@ -110,3 +112,94 @@ def test_a_timeout_while_diagnosing_does_not_count_against_the_exercises_later_c
     with pytest.raises(TimeoutSignal):  # the runner turns it into "no diagnosis"
         diagnose(student, {"X": torch.ones(3, 3), "K": torch.ones(2, 2)}, Mismatch("wrong"))
     assert student.timeouts == Counter({"corr2d": 1})
+
+
+# ------------------------------------------------------------------ a certain diagnosis leads
+
+
+@pytest.fixture(scope="module")
+def global_kernel(grader_public):
+    return grade(grader_public, CORPUS / "global_kernel.py")
+
+
+@pytest.mark.parametrize("lang, mistake, hint, seen", [
+    ("en", "mistake: The result does not depend on the kernel passed in", "hint: Compare the parameter names",
+     "what the check saw: corr2d(X, K) has shape (0, 0) but should have (1, 1)."),
+    ("zh", "错误：结果与传入的卷积核无关", "提示：把 def 那一行里的参数名",
+     "检查看到的现象：corr2d(X, K) 的形状是 (0, 0)，应该是 (1, 1)。"),
+])
+def test_a_global_read_leads_the_terminal_before_the_shape_it_causes(global_kernel, assignment, lang, mistake,
+                                                                     hint, seen):
+    # Its global K is larger than the shrunk input: the symptom is a wrong shape, which points at the +1.
+    from grader.messages import catalogue
+    from grader.reports import terminal
+
+    cat = catalogue(lang, assignment)
+    failure = first_failure(global_kernel, "corr2d")
+    lines = terminal.failure_lines(failure, "corr2d", cat, True, lambda text, **kw: text)
+    assert lines[1].startswith(mistake) and lines[2].startswith(hint) and lines[3] == seen  # JUnit's message: [1]
+    text = terminal.render(global_kernel, cat)
+    assert text.index(mistake) < text.index(seen) < text.index("Conv2D")
+
+
+@pytest.mark.parametrize("lang, seen", [("en", "What the check saw"), ("zh", "检查看到的现象")])
+def test_a_global_read_leads_the_html_report_before_the_shape_it_causes(global_kernel, assignment, lang, seen):
+    from grader.messages import catalogue
+    from grader.reports import html_report
+
+    html = html_report.render(global_kernel, catalogue(lang, assignment))
+    article = html[html.index('<article class="failure" id="corr2d-'):]
+    article = article[:article.index("</article>")]
+    diagnosis, symptom = article.index('<div class="diagnosis">'), article.index('<p class="seen">')
+    assert diagnosis < symptom and article.index('<p class="message">') > diagnosis  # the mistake is the message
+    assert f"<strong>{seen}:</strong>" in article[symptom:]
+
+
+def test_a_diagnosis_read_off_the_answer_still_follows_the_message(grader_public, assignment):
+    from grader.messages import catalogue
+    from grader.reports import html_report, terminal
+
+    result = grade(grader_public, CORPUS / "flipped_kernel.py")
+    cat = catalogue("en", assignment)
+    lines = terminal.failure_lines(first_failure(result, "corr2d"), "corr2d", cat, True, lambda text, **kw: text)
+    assert lines[2].startswith("mistake: ") and not lines[1].startswith("mistake: ")
+    article = html_report.render(result, cat)
+    article = article[article.index('<article class="failure" id="corr2d-'):]
+    assert article.index('<p class="message">') < article.index('<div class="diagnosis">')
+    assert '<p class="seen">' not in article[:article.index("</article>")]
+
+
+def test_a_global_reads_picture_is_the_probes_telling_input_not_the_shrunk_one(global_kernel, assignment):
+    from grader.messages import catalogue
+    from grader.reports import for_students, grids, html_report, terminal
+
+    failure = first_failure(global_kernel, "corr2d")
+    shrunk, telling = failure.counterexample, failure.counterexample.telling
+    assert shrunk.expected == "shape (1, 1)" and shrunk.got == "shape (0, 0)"  # kept: it is what the check saw
+    X, K = telling.inputs["X"]["tensor"], telling.inputs["K"]["tensor"]
+    assert X["shape"] == [8, 8] and len({v for row in X["values"] for v in row}) == 64  # distinct, non-zero
+    assert K["shape"] == [2, 2] and 0 not in [v for row in K["values"] for v in row]
+    comparison = grids.compare(telling.expected, telling.got)
+    assert comparison.shapes_differ is None and comparison.wrong == comparison.total == 49
+    html = html_report.render(global_kernel, catalogue("en", assignment))
+    article = html[html.index('<article class="failure" id="corr2d-'):]
+    article = article[:article.index("</article>")]
+    assert "An input that shows the mistake" in article and "Smallest counterexample" not in article
+    assert "X: shape (8, 8), float32" in article and "49 of 49 entries are wrong" in article
+    assert "能说明这个错误的输入" in html_report.render(global_kernel, catalogue("zh", assignment))
+    text = terminal.render(global_kernel, catalogue("en", assignment))
+    assert "an input that shows the mistake:\n        X = tensor of shape (8, 8) (float32)\n" \
+           "          [1, 2, 3, 4, 5, 6, 7, 8]" in text
+    # a hidden check's picture goes with its counterexample
+    hidden = replace(failure, visibility=Visibility.HIDDEN)
+    assert for_students._test(hidden).counterexample is None
+
+
+def test_a_layer_reading_a_global_kernel_is_pictured_on_the_probes_input_too(chapter):
+    from grader.reports import grids
+
+    failure = first_failure(chapter, "Conv2D")
+    telling = failure.counterexample.telling
+    assert failure.diagnosis == "global_read" and telling.inputs["x"]["tensor"]["shape"] == [8, 8]
+    comparison = grids.compare(telling.expected, telling.got)  # the chapter's global K is 1 x 2: (7, 6)
+    assert comparison.shapes_differ == ("(7, 7)", "(7, 6)")

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import ROOT
-from grader.sandbox import confine, fsview, linux, wire
+from grader.sandbox import confine, fsview, linux, template_root, wire
 from grader.sandbox.workers import Limits, Session
 
 needs_root = pytest.mark.skipif(not linux.IS_LINUX or os.geteuid() != 0,
@@ -92,3 +92,46 @@ def test_an_interpreter_under_tmp_is_visible_and_read_only(tmp_path, monkeypatch
 
 def test_limits_default_to_the_full_sandbox():
     assert Limits().sandbox and not Limits().disabled_layers
+
+
+def test_the_template_roots_masks_rewrite_what_names_the_real_place(tmp_path):
+    """The files of an installation that record where it is get a copy naming the neutral place (text), are
+    emptied (compiled files, which Python then compiles again) or left alone (programs); nothing else is copied."""
+    checkout, venv, base = tmp_path / "course", tmp_path / "course" / ".venv", tmp_path / "pyenv" / "3.11"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "__pycache__").mkdir(parents=True)
+    (venv / "bin").mkdir()
+    (venv / "lib64").symlink_to("lib")
+    (venv / "pyvenv.cfg").write_text(f"home = {base}/bin\ncommand = {base}/bin/python3 -m venv {venv}\n")
+    (venv / "bin" / "pytest").write_text(f"#!{venv}/bin/python\nimport pytest\n")
+    (venv / "bin" / "pytest").chmod(0o755)
+    (venv / "bin" / "python").symlink_to(f"{base}/bin/python3.11")
+    (venv / "bin" / "python3").symlink_to("python")
+    (site / "__editable__.grader.pth").write_text("import __editable___grader_finder\n")
+    (site / "__editable___grader_finder.py").write_text(f"MAPPING = {{'grader': '{checkout}/grader'}}\n")
+    (site / "__pycache__" / "__editable___grader_finder.cpython-311.pyc").write_bytes(b"\x00\x01" + str(venv).encode())
+    (site / "plain.py").write_text("X = 1\n")
+    (site / "native.so").write_bytes(b"\x7fELF\x00" + f"{base}/lib".encode())
+    layout = template_root.Plan(installs=((str(venv), template_root.ENV),),
+                                renames=((str(venv), template_root.ENV), (str(base), template_root.PYTHON),
+                                         (str(checkout), template_root.GRADER)),
+                                executable=template_root.ENV + "/bin/python", grader_root=str(checkout), probes=(),
+                                library_path=None)
+    mask = tmp_path / "mask"
+    mask.mkdir()
+    masked = template_root.build_mask(layout, str(venv), str(mask))
+    in_site = "lib/python3.11/site-packages/"
+    assert sorted(masked) == sorted(["pyvenv.cfg", "bin/pytest", "bin/python",
+                                     in_site + "__editable___grader_finder.py",
+                                     in_site + "__pycache__/__editable___grader_finder.cpython-311.pyc"])
+    assert (mask / "pyvenv.cfg").read_text() == ("home = /opt/python/bin\n"
+                                                 "command = /opt/python/bin/python3 -m venv /opt/python-env\n")
+    assert (mask / "bin" / "pytest").read_text() == "#!/opt/python-env/bin/python\nimport pytest\n"
+    assert os.stat(mask / "bin" / "pytest").st_mode & 0o777 == 0o755
+    assert os.readlink(mask / "bin" / "python") == "/opt/python/bin/python3.11"
+    finder = (mask / in_site / "__editable___grader_finder.py").read_text()
+    assert finder == "MAPPING = {'grader': '/opt/grader/grader'}\n"
+    assert (mask / in_site / "__pycache__" / "__editable___grader_finder.cpython-311.pyc").read_bytes() == b""
+    assert not (mask / "lib64").exists()  # reached through a link: masked where it really is
+    assert layout.neutral(str(venv / "bin" / "python")) == "/opt/python-env/bin/python"
+    assert layout.neutral(str(checkout / "grader")) == "/opt/grader/grader"

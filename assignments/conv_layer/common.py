@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from grader.checks import Mismatch
 from grader.sandbox.wire import Opaque, meta
+from grader.tolerance import tolerance
 
 DTYPES = (torch.float32, torch.float64)
 
@@ -124,8 +125,7 @@ def is_close(got: torch.Tensor, expected: torch.Tensor, scale: float) -> bool:
     """Equal at float32 precision, relative to the scale of the computation."""
     if got.shape != expected.shape or not bool(torch.isfinite(got).all()):
         return False
-    tolerance = 2e-5 * scale + 1e-6 + 1e-4 * expected.abs()
-    return bool(((got - expected).abs() <= tolerance).all())
+    return bool(((got - expected).abs() <= tolerance(expected, scale)).all())
 
 
 def shape_diagnosis(got_shape, expected_shape, what: str, inputs_text: str) -> tuple[str, str]:
@@ -213,7 +213,7 @@ def check_values(got_value: Any, expected: torch.Tensor, scale: float, what: str
 
 
 def _close_mask(got, expected, scale):
-    return (got - expected).abs() <= 2e-5 * scale + 1e-6 + 1e-4 * expected.abs()
+    return (got - expected).abs() <= tolerance(expected, scale)
 
 
 def require_unchanged(changed: tuple[bool, ...], names: tuple[str, ...], what: str) -> None:

@@ -1,8 +1,10 @@
 """Every sentence the conv-layer checks produce, in English and Chinese (see ``grader.messages``).
 
 ``MESSAGES`` holds the checks' messages by key (the ``key=`` of each ``Mismatch``), the phrases passed as
-arguments (``what.*``) and each exercise's description, which follows the chapter's own
-wording (《动手学深度学习》“图像卷积”一节).  ``DIAGNOSES`` turns a mistake code into one plain sentence and
+arguments (``what.*``), each exercise's description, which follows the chapter's own
+wording (《动手学深度学习》“图像卷积”一节), and what ``grader template`` writes into the student
+template: each exercise's statement (``exercise.<name>.statement``, its docstring there) and the rules
+listed in its introduction (``template.rule.*``, in order).  ``DIAGNOSES`` turns a mistake code into one plain sentence and
 a hint that points at the mistake without giving the answer away.  ``TITLES`` translates check titles.
 
 This file ships to students: nothing in it may reveal an answer the chapter does not already give.
@@ -138,6 +140,59 @@ MESSAGES: dict[str, dict[str, str]] = {
     "exercise.integral_kernel.description": {
         "en": "What is the form of a kernel for an integral? (n consecutive samples, unit spacing.)",
         "zh": "积分的核的形式是什么？（连续 n 个采样，间距为 1。）"},
+    # ---- the student template (grader.student_template): each exercise's statement, its docstring there
+    "exercise.corr2d.statement": {
+        "en": '2-D cross-correlation ("valid" mode) of X (n_h, n_w) with K (k_h, k_w); must support autograd and '
+              "not modify X or K.",
+        "zh": "计算二维互相关运算，输出形状为 (n_h-k_h+1, n_w-k_w+1)。"},
+    "exercise.Conv2D.statement": {
+        "en": "2-D conv layer: `weight` nn.Parameter of shape kernel_size, `bias` nn.Parameter of shape (1,);\n"
+              "forward(x) = corr2d(x, weight) + bias.",
+        "zh": "二维卷积层：将 weight 和 bias 声明为模型参数，前向传播调用 corr2d 并添加偏置。"},
+    "exercise.learn_kernel.statement": {
+        "en": "Learn the kernel from (X, Y): start from `init` (no bias); each epoch Y_hat = corr2d(X, W),\n"
+              "loss = ((Y_hat - Y)**2).sum(), then W -= lr * grad. Return (kernel, losses): the final kernel\n"
+              "(shape of init) and the num_epochs losses (Python floats, each computed before its step). "
+              "Do not modify init.",
+        "zh": "学习由 X 生成 Y 的卷积核：从 init 开始（无偏置），每次迭代计算平方误差并按梯度更新卷积核。"},
+    "exercise.conv2d_strict.statement": {
+        "en": 'Strict (flipped-kernel) convolution in "valid" mode: corr2d(X, K flipped on both axes).',
+        "zh": "严格卷积运算：水平和垂直翻转卷积核，然后对输入张量执行互相关运算。"},
+    "exercise.corr2d_matmul.statement": {
+        "en": "Cross-correlation as ONE matrix multiplication: (out_h*out_w, k_h*k_w) matrix of flattened\n"
+              "patches @ flattened kernel, reshaped to (out_h, out_w).",
+        "zh": "将互相关运算表示为一次矩阵乘法：把输入切成卷积核大小的块并打平，再乘以打平的卷积核。"},
+    "exercise.kernel_matrix.statement": {
+        "en": "Return W of shape (out_h*out_w, n_h*n_w) such that W @ X.reshape(-1) == corr2d(X, K).reshape(-1)\n"
+              "for every X of shape input_shape (a tuple (n_h, n_w)).",
+        "zh": "通过改变卷积核张量，将互相关运算表示为矩阵乘法：返回矩阵 W。"},
+    "exercise.second_derivative_kernel.statement": {
+        "en": "Second-derivative kernel of shape (1, 3): cross-correlating it with unit-spaced samples of f "
+              "gives f''.",
+        "zh": "二阶导数的核：形状 (1, 3)，与单位间隔的采样值做互相关得到 f''。"},
+    "exercise.laplacian_kernel.statement": {
+        "en": "(3, 3) kernel giving the Laplacian d2f/dx2 + d2f/dy2 on a unit grid (exact on polynomials of "
+              "degree <= 2).",
+        "zh": "二维情况下计算图像二阶导数（拉普拉斯算子）的 3x3 卷积核。"},
+    "exercise.derivative_kernel.statement": {
+        "en": "Smallest kernel, shape (1, d+1), whose cross-correlation with unit-spaced samples gives the d-th\n"
+              "derivative (exact on polynomials of degree <= d); d is an integer >= 1.",
+        "zh": "得到 d 次导数的最小核，形状 (1, d+1)。"},
+    "exercise.integral_kernel.statement": {
+        "en": "Integral kernel of shape (1, n): its cross-correlation sums n consecutive samples.",
+        "zh": "积分的核：形状 (1, n)，与采样值做互相关得到 n 个相邻采样值之和。"},
+    # the template's rules, one per `template.rule.*` key, in this order
+    "template.rule.builtins": {
+        "en": "`corr2d`, `Conv2D`, `conv2d_strict`, `corr2d_matmul` and `kernel_matrix` must not use a built-in "
+              "convolution (`F.conv2d`, `torch.conv2d`, `nn.Conv2d`, ...); slicing, `Tensor.unfold`, `F.unfold`, "
+              "`F.pad`, `einsum` and matrix products are fine. `learn_kernel` may use `nn.Conv2d` as the chapter "
+              "does.",
+        "zh": "`corr2d`、`Conv2D`、`conv2d_strict`、`corr2d_matmul`、`kernel_matrix` 不得使用内置卷积"
+              "（`F.conv2d`、`torch.conv2d`、`nn.Conv2d` 等）；切片、`Tensor.unfold`、`F.unfold`、`F.pad`、"
+              "`einsum`、矩阵乘法都可以。`learn_kernel` 可以像本节一样使用 `nn.Conv2d`。"},
+    "template.rule.libraries": {"en": "You may use `torch`, `numpy` and the standard library.",
+                                "zh": "可以使用 `torch`、`numpy` 和 Python 标准库。"},
+    "template.rule.kernels": {"en": "Kernels are preferably returned as tensors.", "zh": "卷积核最好以张量返回。"},
 }
 
 # code or code@exercise -> {lang: (the mistake in one plain sentence, a hint that does not give the answer away)}

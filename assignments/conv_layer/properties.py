@@ -93,7 +93,7 @@ def _kernels(k_shape, dtype) -> list[torch.Tensor]:
     return [_lively(k_shape, dtype), _lively(k_shape, dtype, start=-2.5, step=-0.5)]
 
 
-def _ignores_kernel(name: str) -> Callable:
+def _ignores_kernel(name: str, oracle: Callable = c.corr) -> Callable:
     """Other kernels, same input: an unchanged answer means the function reads something else than its argument.
 
     Strong evidence, so it overrides what the comparison guessed (a global K of another shape looks like a
@@ -101,7 +101,7 @@ def _ignores_kernel(name: str) -> Callable:
     kernel larger than the counterexample's input makes every call on it fail.
     """
 
-    def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+    def diagnose(student, inputs: dict, failure: Exception) -> tuple | None:
         X, K = inputs["X"], inputs["K"]
         for x_shape, kernels in (
             (tuple(X.shape), _kernels(K.shape, X.dtype)),
@@ -110,14 +110,16 @@ def _ignores_kernel(name: str) -> Callable:
             Xp = _lively(x_shape, X.dtype)
             answers = [_answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
             if _same_answer(answers) and _distinct([c.corr(Xp, k) for k in kernels]):
+                expected = oracle(Xp, kernels[0]).to(Xp.dtype)
+                shown = {"inputs": {"X": Xp, "K": kernels[0]}, "expected": expected, "got": answers[0]}
                 return "global_read", ("its result does not change when K changes: does it read a global variable "
-                                       "(such as the chapter's K) instead of its argument?")
+                                       "(such as the chapter's K) instead of its argument?"), shown
         return None
 
     return diagnose
 
 
-def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
+def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple | None:
     """The layer's output does not follow its weight: forward (or the corr2d it calls) reads a global."""
     x = _lively((8, 8), torch.float32)
     weights = [*_kernels((2, 2), torch.float32), _lively((1, 3), torch.float32, start=0.5)]
@@ -127,8 +129,9 @@ def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple[st
             "conv2d_layer", "Conv2D", kernel_size=tuple(w.shape), weight=w,
             bias=torch.zeros(1), x=x).value.get("value")))
     if _same_answer(answers) and _distinct([c.corr(x, w) for w in weights]):
+        shown = {"inputs": {"x": x, "weight": weights[0]}, "expected": c.corr(x, weights[0]).float(), "got": answers[0]}
         return "global_read", ("the layer's output does not change when its weight changes: does forward, or the "
-                               "corr2d it calls, read a global variable instead of its argument?")
+                               "corr2d it calls, read a global variable instead of its argument?"), shown
     return None
 
 
@@ -310,7 +313,8 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- conv2d_strict
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("conv2d_strict")), simplify=c.simplify_grids)
+                 diagnose=_either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
+                 simplify=c.simplify_grids)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         variants = (

@@ -158,6 +158,7 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
         found = with_metadata(found, identity)
         options = replace(options, due=options.due or due)
     found = apply_late_penalty(found, options)
+    penalised = found
     if options.for_students:
         found = for_students(found)
     plan = exporter(fmt).plan(found, assignment=assignment, options=options, out=out)
@@ -171,10 +172,35 @@ def export(folder: Path, *, fmt: str, assignment: Assignment, out: Path, options
     written = plan.write()
     if gradebook is not None and options.late_penalty is not None:
         source.record_penalties(gradebook, found)
+        restate_reports(folder, penalised, assignment)
     return Outcome(written, problems, plan.notes, refused=False)
 
 
 STUDENT_FOLDER = "for-students"
+
+
+def restate_reports(folder: Path, graded: list[Graded], assignment: Assignment) -> None:
+    """The reports ``grade`` wrote in ``folder`` (the instructor's, and the students' copies, and the class
+    summary) state the penalty just recorded (or its absence, if an earlier export's no longer holds), each in
+    its own language."""
+    from grader.batch import REPORT_NAME, SUMMARY_NAME
+    from grader.messages import catalogue
+    from grader.reports import html_report, summary_report
+
+    cats = {}
+    for g in graded:
+        for path, result in ((folder / g.key / REPORT_NAME, g.result),
+                             (folder / STUDENT_FOLDER / g.key / REPORT_NAME, redact(g.result))):
+            lang = html_report.language(path) if path.is_file() else None
+            if lang is not None:
+                cat = cats.setdefault(lang, catalogue(lang, assignment))
+                html_report.write(result, path, cat, late_penalty=g.late_penalty_percent)
+    summary = folder / SUMMARY_NAME
+    lang = html_report.language(summary) if summary.is_file() else None
+    if lang is not None:
+        summary_report.write([g.result for g in graded], summary, cats.get(lang) or catalogue(lang, assignment),
+                             penalties={g.result.submission: g.late_penalty_percent for g in graded
+                                        if g.late_penalty_percent is not None})
 
 
 def write_student_copies(results, out_dir: Path, cat) -> Path:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.reports.lateness import after_penalty
 from grader.results import ResultFormatError, SubmissionResult, from_plain
 
 
@@ -29,7 +30,7 @@ class Graded:
     @property
     def score(self) -> float:
         """The score after the late penalty, never below zero."""
-        return round(max(0.0, self.result.score * (1 - self.late_penalty_percent / 100)), 2)
+        return after_penalty(self.result.score, self.late_penalty_percent)
 
     @property
     def student_ids(self) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """Spreadsheets in and out: rosters as an LMS or Excel saved them, and cells safe to open.
 
-A roster straight from Canvas or Moodle is UTF-8 with ``,`` and CRLF; the same file saved again by
-Excel gains a byte-order mark and, in many locales, ``;`` as separator.  Both read the same here, and
-a file we write back keeps the roster's dialect (separator, BOM), so the LMS reads it as it read its own.
+A roster straight from Canvas is UTF-8 with ``,`` and CRLF, Moodle's worksheet has a byte-order mark
+and LF; the same file saved again by Excel gains a byte-order mark and, in many locales, ``;`` as
+separator.  All read the same here, and a file we write back keeps the roster's dialect (separator,
+BOM, line end), so the LMS reads it as it read its own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Sheet:
     rows: list[list[str]]  # every row padded to the header's length
     delimiter: str = ","
     bom: bool = False
+    newline: str = "\r\n"  # the header's line end
+    header_line: str = ""  # the header record as the file spells it; written back unchanged when given
 
     def column(self, name: str) -> int | None:
         try:
@@ -49,9 +52,9 @@ def read(path: Path) -> Sheet:
     text = text.removeprefix(BOM)
     if not text.strip():
         raise SheetError(f"the roster {path} is empty")
-    first_line = text.splitlines()[0]
+    header_line, newline = _first_record(text)
     # The separator is the header's: Canvas and Moodle headers hold no ';' or tab of their own.
-    delimiter = max((",", ";", "\t"), key=first_line.count)
+    delimiter = max((",", ";", "\t"), key=header_line.count)
     try:
         table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
@@ -64,7 +67,24 @@ def read(path: Path) -> Sheet:
         if len(row) > width and any(cell.strip() for cell in row[width:]):
             raise SheetError(f"the roster {path}, row {number}, has more cells than its header")
         rows.append((row + [""] * width)[:width])
-    return Sheet(header, rows, delimiter, bom)
+    return Sheet(header, rows, delimiter, bom, newline or "\r\n", header_line)
+
+
+def _first_record(text: str) -> tuple[str, str]:
+    """The first record that holds something, exactly as written (a quoted cell may span lines), and its line end."""
+    start, quoted, i = 0, False, 0
+    while i <= len(text):
+        if i == len(text) or (not quoted and text[i] in "\r\n"):
+            end = i + 2 if text.startswith("\r\n", i) else i + 1
+            record = text[start:i]
+            if record.strip(" \t,;"):
+                return record, text[i:end]
+            start = i = end
+            continue
+        if text[i] == '"':
+            quoted = not quoted
+        i += 1
+    return "", ""
 
 
 def _is_number(cell: str) -> bool:
@@ -86,14 +106,21 @@ def neutralise(cell: str) -> str:
 
 
 def write(sheet: Sheet, path: Path) -> None:
-    """``sheet`` in its own dialect, every text cell neutralised (numbers we format never start a formula)."""
+    """``sheet`` in its own dialect, every text cell neutralised (numbers we format never start a formula).
+
+    A ``header_line`` is written as it came: the LMS matches its columns by their exact header, and
+    the header is the LMS's own text, not a student's.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as handle:
         if sheet.bom:
             handle.write(BOM)
-        writer = csv.writer(handle, delimiter=sheet.delimiter, lineterminator="\r\n")
-        writer.writerow([neutralise(c) for c in sheet.header])
+        writer = csv.writer(handle, delimiter=sheet.delimiter, lineterminator=sheet.newline)
+        if sheet.header_line:
+            handle.write(sheet.header_line + sheet.newline)
+        else:
+            writer.writerow([neutralise(c) for c in sheet.header])
         for row in sheet.rows:
             writer.writerow([neutralise(c) for c in row])
     tmp.replace(path)  # never a half-written file for the instructor to upload

@@ -69,13 +69,17 @@ def choose(files: Sequence[Candidate], *, expected_stem: str, names: Sequence[st
 
 def defined(file: Candidate, names: Sequence[str]) -> int:
     """How many of ``names`` ``file`` defines at its top level (0 when it cannot be read as Python)."""
-    wanted = set(names)
+    return len(top_level_names(file) & set(names))
+
+
+def top_level_names(file: Candidate) -> set[str]:
+    """The names ``file`` defines at its top level, in a notebook in any code cell (read with ``ast``, never run)."""
     try:
         if file.path is None or file.path.stat().st_size > MAX_BYTES:
-            return 0
+            return set()
         text = file.path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
-        return 0
+        return set()
     sources = [text]
     if file.name.lower().endswith(".ipynb"):
         sources = _notebook_sources(text)
@@ -85,8 +89,8 @@ def defined(file: Candidate, names: Sequence[str]) -> int:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        found |= _top_level(tree) & wanted
-    return len(found)
+        found |= _top_level(tree)
+    return found
 
 
 def _notebook_sources(text: str) -> list[str]:

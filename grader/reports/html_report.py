@@ -8,13 +8,14 @@ The page carries its own CSS, no script, no font and no link outside itself.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.messages import Catalogue
-from grader.reports import grids, isolation
-from grader.reports.templating import environment, html_lang, number, version
+from grader.reports import grids, isolation, lateness
+from grader.reports.templating import HTML_LANG, environment, html_lang, number, version
 from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult, Visibility
 
 OUTPUT_LIMIT = 4000  # characters of printed output shown
@@ -44,6 +45,8 @@ class FailureView:
     comparison: grids.Comparison | None = None
     traceback: str = ""
     hidden: str = ""  # "hidden", in the reader's language, for a hidden check
+    leads: bool = False  # the diagnosis is certain: shown before the message, which says what the check saw
+    telling: bool = False  # the counterexample drawn is the input the diagnosis was proven on, not the shrunk one
 
 
 @dataclass
@@ -88,7 +91,10 @@ def failure_view(test: TestResult, exercise: ExerciseResult, cat: Catalogue, anc
     found = cat.diagnosis(test.diagnosis, exercise.name)
     if found:
         view.mistake, view.hint = found
+        view.leads = cat.leads(test.diagnosis)
     example = test.counterexample
+    if example is not None and example.telling is not None:
+        example, view.telling = example.telling, True
     if example is not None:
         view.inputs = [grids.view(name, value) for name, value in (example.inputs or {}).items()]
         if example.expected is not None or example.got is not None:
@@ -152,8 +158,9 @@ def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True)
         failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None), message=message)
 
 
-def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
-    """Everything the template shows, already in the catalogue's language."""
+def context(result: SubmissionResult, cat: Catalogue, *, late_penalty: float | None = None) -> dict[str, Any]:
+    """Everything the template shows, already in the catalogue's language; ``late_penalty``: the percentage
+    the gradebook recorded."""
     loaded = _loaded(result)
     exercises = [exercise_view(e, cat, loaded) for e in result.exercises]
     output = result.output or ""
@@ -177,6 +184,7 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
         "source": result.source,
         "score": number(result.score),
         "max_score": number(result.max_score),
+        "late": lateness.sentence(result, cat, late_penalty),
         "percent": 0 if not result.max_score else max(0, min(100, round(100 * result.score / result.max_score))),
         "which": which,
         "exercises": exercises,
@@ -192,12 +200,23 @@ def context(result: SubmissionResult, cat: Catalogue) -> dict[str, Any]:
     }
 
 
-def render(result: SubmissionResult, cat: Catalogue) -> str:
-    return environment().get_template("report.html.j2").render(**context(result, cat))
+def render(result: SubmissionResult, cat: Catalogue, *, late_penalty: float | None = None) -> str:
+    return environment().get_template("report.html.j2").render(**context(result, cat, late_penalty=late_penalty))
 
 
-def write(result: SubmissionResult, path: Path, cat: Catalogue) -> None:
+def write(result: SubmissionResult, path: Path, cat: Catalogue, *, late_penalty: float | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(result, cat), encoding="utf-8")
+    tmp.write_text(render(result, cat, late_penalty=late_penalty), encoding="utf-8")
     tmp.replace(path)
+
+
+def language(path: Path) -> str | None:
+    """The catalogue language a report we wrote is in (its ``<html lang>``), None if unreadable."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            start = handle.read(400)
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'<html lang="([^"]+)"', start)
+    return next((lang for lang, tag in HTML_LANG.items() if found and tag == found.group(1)), None)

@@ -8,12 +8,13 @@ submissions.  Self-contained and offline, like each submission's report.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.messages import Catalogue
+from grader.reports import lateness
 from grader.reports.templating import environment, html_lang, number, version
 from grader.results import SubmissionResult
 
@@ -72,6 +73,7 @@ class Row:
     score: float
     max_score: float
     duration_s: float
+    late: str = ""  # "Submitted late." when the download said so, or the penalty an export recorded
 
 
 class Tally:
@@ -85,11 +87,12 @@ class Tally:
         self.found: dict[tuple[str, str], Mistake] = {}
         self.exercise_scores: dict[str, list[tuple[float, float]]] = {}  # name -> (score, max_score) per result
 
-    def add(self, result: SubmissionResult) -> None:
+    def add(self, result: SubmissionResult, penalty: float | None = None) -> None:
         cat = self.cat
         if not self.rows:
             self.assignment = result.assignment
-        self.rows.append(Row(result.submission, result.score, result.max_score, result.duration_s))
+        self.rows.append(Row(result.submission, result.score, result.max_score, result.duration_s,
+                             lateness.sentence(result, cat, penalty)))
         for exercise in result.exercises:
             self.exercise_scores.setdefault(exercise.name, []).append((exercise.score, exercise.max_score))
             for test in exercise.tests:
@@ -113,10 +116,10 @@ class Tally:
         return sorted(self.found.values(), key=lambda m: (-len(m.submissions), m.exercise, m.code))
 
 
-def _tally(results: Iterable[SubmissionResult], cat: Catalogue) -> Tally:
+def _tally(results: Iterable[SubmissionResult], cat: Catalogue, penalties: Mapping[str, float] | None = None) -> Tally:
     tally = Tally(cat)
     for result in results:
-        tally.add(result)
+        tally.add(result, (penalties or {}).get(result.submission))
     return tally
 
 
@@ -129,8 +132,10 @@ def mistakes(results: Iterable[SubmissionResult], cat: Catalogue) -> list[Mistak
     return _tally(results, cat).mistakes()
 
 
-def context(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> dict[str, Any]:
-    tally = _tally(results, cat)
+def context(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME,
+            penalties: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """``penalties``: submission id -> the late penalty (percent) an export recorded in the gradebook."""
+    tally = _tally(results, cat, penalties)
     rows = tally.rows
     scores = [r.score for r in rows]
     max_score = max((r.max_score for r in rows), default=0.0)
@@ -166,13 +171,16 @@ def context(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name:
     }
 
 
-def render(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME) -> str:
-    return environment().get_template("summary.html.j2").render(**context(results, cat, report_name=report_name))
+def render(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: str = REPORT_NAME,
+           penalties: Mapping[str, float] | None = None) -> str:
+    return environment().get_template("summary.html.j2").render(
+        **context(results, cat, report_name=report_name, penalties=penalties))
 
 
-def write(results: Iterable[SubmissionResult], path: Path, cat: Catalogue, *, report_name: str = REPORT_NAME) -> None:
+def write(results: Iterable[SubmissionResult], path: Path, cat: Catalogue, *, report_name: str = REPORT_NAME,
+          penalties: Mapping[str, float] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(results, cat, report_name=report_name), encoding="utf-8")
+    tmp.write_text(render(results, cat, report_name=report_name, penalties=penalties), encoding="utf-8")
     tmp.replace(path)
 

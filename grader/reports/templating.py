@@ -24,6 +24,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              finalize=_printable)
     env.tests["grid"] = lambda value: isinstance(value, grids.Grid)
+    env.tests["stack"] = lambda value: isinstance(value, grids.Stack)
     env.filters["number"] = number
     return env
 

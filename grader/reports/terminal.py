@@ -7,6 +7,7 @@ symbol too, so nothing depends on colour.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from typing import Any
 
@@ -15,7 +16,7 @@ import click
 from grader import results
 from grader.bounded import printable_data
 from grader.messages import Catalogue
-from grader.reports import grids, isolation
+from grader.reports import grids, isolation, lateness
 from grader.results import Status, SubmissionResult, TestResult
 
 _STYLE = {
@@ -29,6 +30,7 @@ _STYLE = {
 }
 _SYMBOL = {Status.PASSED: "✓", Status.PARTIAL: "◐", Status.NOT_IMPLEMENTED: "○"}  # else ✗
 MAX_INLINE = 12  # entries of a grid printed in full; larger ones by their shape
+MAX_SLICES, MAX_SLICE = 2, 8  # a tensor of 3 axes or more: every (H, W) slice when so few and small, else one
 
 
 def width(text: str) -> int:
@@ -41,30 +43,86 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     return space + text if right else text + space
 
 
-def value_text(value: Any, cat: Catalogue, wrong: list[list[bool]] | None = None) -> str:
-    """Plain data in one line: small grids in full (wrong entries marked ✗), larger ones by shape."""
-    found = grids.matrix(value)
-    if found is not None:
-        rows, dtype, shape = found
-        if sum(len(row) for row in rows) > MAX_INLINE:
-            return cat.text("terminal.shape", shape=grids.shape_text(shape), dtype=dtype)
-        cells = [[grids.format_number(v) + ("✗" if wrong and wrong[i][j] else "") for j, v in enumerate(row)]
-                 for i, row in enumerate(rows)]
-        body = ", ".join("[" + ", ".join(row) + "]" for row in cells)
-        return (body if len(shape) == 1 else f"[{body}]") + (f" ({dtype})" if dtype != "list" else "")
+def value_text(value: Any, cat: Catalogue, wrong: tuple[bool, ...] | None = None,
+               index: tuple[int, ...] | None = None) -> str:
+    """Plain data in a few lines: small grids in full (wrong entries marked ✗), larger ones by shape; of a
+    tensor of three axes or more, a readable slice: every channel when there are few small ones, else the
+    (H, W) slice at ``index`` (by default the one holding the first wrong entry), saying which it is."""
+    found = grids.array(value)
+    if found is not None and found.rank in (1, 2):
+        rows, dtype, shape = grids.matrix(value)
+        mask = grids._rows(found, (), wrong) if wrong else None
+        header = cat.text("terminal.shape", shape=grids.shape_text(shape), dtype=dtype)
+        if found.stored != found.shape or len(rows) > MAX_SLICE or len(rows[0]) > MAX_SLICE:
+            return header
+        if sum(len(row) for row in rows) > MAX_INLINE:  # a matrix of up to 8 x 8: a row a line
+            return "\n".join([header] + ["  " + row for row in _row_lines(rows, mask)])
+        return _inline(rows, mask, len(shape)) + (f" ({dtype})" if dtype != "list" else "")
+    if found is not None and found.rank >= 3 and math.prod(found.stored):
+        return _slices(found, cat, wrong, index)
     if isinstance(value, dict) and isinstance(value.get("tensor"), dict) and value["tensor"].get("shape"):
         t = value["tensor"]
         return cat.text("terminal.shape", shape=grids.shape_text(t.get("shape") or ()), dtype=t.get("dtype", ""))
     if grids.shape_only(value):
         return cat.text("report.shape", shape=grids.shape_only(value))
-    return grids.describe(value)
+    text = grids.describe(value)
+    return text + "✗" if wrong and found is not None and found.rank == 0 and any(wrong) else text
 
 
-def _wrong_mask(expected: Any, got: Any) -> list[list[bool]] | None:
-    comparison = grids.compare(expected, got)
-    if not isinstance(comparison.got, grids.Grid) or comparison.difference is None:
+def _inline(rows: list[list[Any]], mask: list[list[bool]] | None, rank: int) -> str:
+    cells = [[grids.format_number(v) + ("✗" if mask and mask[i][j] else "") for j, v in enumerate(row)]
+             for i, row in enumerate(rows)]
+    body = ", ".join("[" + ", ".join(row) + "]" for row in cells)
+    return body if rank == 1 else f"[{body}]"
+
+
+def _row_lines(rows: list[list[Any]], mask: list[list[bool]] | None) -> list[str]:
+    return [_inline([row], [m] if mask else None, 1) for row, m in zip(rows, mask or rows)]
+
+
+def _slices(a: grids.Array, cat: Catalogue, wrong: tuple[bool, ...] | None, index: tuple[int, ...] | None) -> str:
+    height, width = a.stored[-2:]
+    count = math.prod(a.stored[:-2])
+    every = count <= MAX_SLICES and height <= MAX_SLICE and width <= MAX_SLICE and a.stored == a.shape
+    chosen = [tuple(int(i) for i in divmod_index(k, a.stored[:-2])) for k in range(count)] if every else \
+        [index if index is not None else grids.first_panel(a, wrong)]
+    lines = [cat.text("terminal.shape", shape=grids.shape_text(a.shape), dtype=a.dtype)]
+    for where in chosen:
+        rows = [row[:MAX_SLICE] for row in grids._rows(a, where)[:MAX_SLICE]]
+        mask = [row[:MAX_SLICE] for row in grids._rows(a, where, wrong)[:MAX_SLICE]] if wrong else None
+        lines.append("  " + _where(a.shape, where, cat))
+        cut = height > MAX_SLICE or width > MAX_SLICE or a.shape[-2:] != a.stored[-2:]
+        lines += ["    " + row for row in _row_lines(rows, mask)]
+        if cut:
+            lines.append("    …")
+    if not every and math.prod(a.shape[:-2]) > 1:
+        lines.append("  " + cat.text("terminal.more_slices", n=math.prod(a.shape[:-2]) - 1, h=a.shape[-2],
+                                     w=a.shape[-1]))
+    return "\n".join(lines)
+
+
+def divmod_index(k: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The index of the k-th element of ``shape`` in row-major order."""
+    index = []
+    for n in reversed(shape):
+        k, i = divmod(k, n)
+        index.append(i)
+    return tuple(reversed(index))
+
+
+def _where(shape: tuple[int, ...], index: tuple[int, ...], cat: Catalogue) -> str:
+    if len(shape) == 3:
+        return cat.text("terminal.channel", c=index[0], n=shape[0])
+    if len(shape) == 4:
+        return cat.text("terminal.channel_pair", o=index[0], n_o=shape[0], i=index[1], n_i=shape[1])
+    return cat.text("terminal.slice", index="[" + ", ".join([str(i) for i in index] + [":", ":"]) + "]")
+
+
+def _wrong_mask(expected: Any, got: Any) -> tuple[bool, ...] | None:
+    e, g = grids.array(expected), grids.array(got)
+    if e is None or g is None or e.shape != g.shape or e.stored != g.stored:
         return None
-    return [[cell.wrong for cell in row] for row in comparison.got.rows] if not comparison.got.truncated else None
+    return grids.wrong_mask(g, e)
 
 
 def _last_frame(traceback: str) -> list[str]:
@@ -78,30 +136,45 @@ def _last_frame(traceback: str) -> list[str]:
 
 def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool, style) -> list[str]:
     message, original = cat.message(test, exercise, loaded)
-    lines = [style("✗ " + cat.check_title(test.name), bold=True), style(message, fg="red")]
+    lines = [style("✗ " + cat.check_title(test.name), bold=True)]
+    found = cat.diagnosis(test.diagnosis, exercise)
+    if found and cat.leads(test.diagnosis):  # a certain diagnosis first: the symptom it causes may mislead
+        lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="red", bold=True))
+        lines.append(cat.text("terminal.hint", text=found[1]))
+        lines.append(cat.text("terminal.seen", text=message))
+    else:
+        lines.append(style(message, fg="red"))
     if original and original != message:
         lines.append(f"({original.splitlines()[0]})")
-    found = cat.diagnosis(test.diagnosis, exercise)
-    if found:
+    if found and not cat.leads(test.diagnosis):
         lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="yellow", bold=True))
         lines.append(cat.text("terminal.hint", text=found[1]))
     example = test.counterexample
+    label = cat.text("terminal.input")
+    if example is not None and example.telling is not None:  # the input the diagnosis was proven on
+        example, label = example.telling, cat.text("terminal.telling")
     if example is not None:
-        inputs = "  ".join(f"{name} = {value_text(value, cat)}" for name, value in (example.inputs or {}).items())
-        if inputs:
-            lines.append(f"{cat.text('terminal.input')} {inputs}")
+        inputs = [f"{name} = {value_text(value, cat)}" for name, value in (example.inputs or {}).items()]
+        if any("\n" in text for text in inputs):  # a tensor of channels: each input on lines of its own
+            lines.append(label)
+            lines += ["  " + part for text in inputs for part in text.splitlines()]
+        elif inputs:
+            lines.append(f"{label} {'  '.join(inputs)}")
         labels = [cat.text("terminal.expected"), cat.text("terminal.got")]
         columns = max(width(label) for label in labels)
+        mask = _wrong_mask(example.expected, example.got)
+        found = grids.array(example.got)
+        # of channels, both show the same one: the first holding a wrong entry
+        index = grids.first_panel(found, mask) if mask is not None and found.rank >= 3 else None
         if example.expected is not None:
-            lines.append(f"{pad(labels[0], columns)} {value_text(example.expected, cat)}")
+            lines.append(f"{pad(labels[0], columns)} {value_text(example.expected, cat, index=index)}")
         if example.got is not None:
-            mask = _wrong_mask(example.expected, example.got) if example.expected is not None else None
-            lines.append(f"{pad(labels[1], columns)} {value_text(example.got, cat, mask)}")
+            lines.append(f"{pad(labels[1], columns)} {value_text(example.got, cat, mask, index)}")
     lines += _last_frame(test.traceback)
     return lines
 
 
-def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> str:
+def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False, late_penalty: float | None = None) -> str:
     # Student text with its control characters made visible: only our own styling drives the terminal.
     result = results.from_plain(printable_data(results.to_plain(result)))
 
@@ -148,6 +221,9 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False) -> 
             lines.append("      " + style(cat.text("terminal.more", n=len(failures) - 1), dim=True))
     score = cat.text("report.score_line", score=f"{result.score:g}", max_score=f"{result.max_score:g}")
     lines.append(style("  " + score, bold=True))
+    late = lateness.sentence(result, cat, late_penalty)
+    if late:
+        lines.append(style("  " + late, fg="yellow"))
     lines.append("  " + isolation.summary(result.isolation, cat))
     return "\n".join(lines)
 

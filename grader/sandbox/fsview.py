@@ -30,11 +30,17 @@ BASE_CANDIDATES = ("/tmp", "/mnt", "/run", "/var/tmp", "/opt", "/srv", "/media",
 NEVER = ("/", "/root", "/home", "/work", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var", "/run")
 
 
+def overlay(lower: str, upper: str, target: str) -> None:
+    """A read-only overlay of ``upper`` over ``lower`` on ``target`` (its options name the two folders as given)."""
+    linux.mount("overlay", target, "overlay", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV,
+                f"lowerdir={upper}:{lower}")
+
+
 def _grader_package_dir() -> str:
     return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # .../grader (sandbox/ is inside it)
 
 
-def _is_under(path: str, folder: str) -> bool:
+def is_under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
@@ -47,7 +53,7 @@ def python_dirs() -> list[str]:
     dirs = sorted(c for c in candidates if os.path.isdir(c) and c not in NEVER)
     kept: list[str] = []
     for folder in dirs:
-        if not any(_is_under(folder, outer) for outer in kept):
+        if not any(is_under(folder, outer) for outer in kept):
             kept.append(folder)
     return kept
 
@@ -61,20 +67,20 @@ def layout() -> dict:
         elif os.path.isdir(path):
             binds.append(path)
     for folder in python_dirs():
-        if not any(_is_under(folder, outer) for outer in binds):
+        if not any(is_under(folder, outer) for outer in binds):
             binds.append(folder)
     files = [p for p in ETC_FILES if os.path.exists(p)]
     return {"binds": binds, "files": files, "links": links}
 
 
-def _choose_base(sources: list[str]) -> str:
+def choose_base(sources: list[str]) -> str:
     for base in BASE_CANDIDATES:
-        if os.path.isdir(base) and not os.path.islink(base) and not any(_is_under(s, base) for s in sources):
+        if os.path.isdir(base) and not os.path.islink(base) and not any(is_under(s, base) for s in sources):
             return base
     raise OSError("no folder to build the sandbox root in")
 
 
-def _mkdirs(root: str, path: str) -> str:
+def mkdirs(root: str, path: str) -> str:
     """Create ``path`` under ``root`` (mode 0755 all the way), returning the full path."""
     target = root
     for part in Path(path).parts[1:]:
@@ -84,8 +90,8 @@ def _mkdirs(root: str, path: str) -> str:
     return target
 
 
-def _touch(root: str, path: str) -> str:
-    _mkdirs(root, os.path.dirname(path))
+def touch(root: str, path: str) -> str:
+    mkdirs(root, os.path.dirname(path))
     target = root + path
     if not os.path.exists(target):
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
@@ -93,7 +99,7 @@ def _touch(root: str, path: str) -> str:
 
 
 def _write(root: str, path: str, text: str) -> None:
-    _mkdirs(root, os.path.dirname(path))
+    mkdirs(root, os.path.dirname(path))
     with open(root + path, "w") as handle:
         handle.write(text)
 
@@ -102,25 +108,25 @@ def build(*, scratch_bytes: int, uid: int | None, gid: int | None) -> None:
     """Replace this mount namespace's root with the view (call in a private mount namespace, as root in it)."""
     view = layout()
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
-    root = _choose_base(view["binds"] + view["files"])
+    root = choose_base(view["binds"] + view["files"])
     linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
     # Scratch and /proc first: an interpreter installed under /tmp (a CI checkout, say) is then bound
     # inside the scratch space instead of being hidden by it.
-    linux.mount("proc", _mkdirs(root, "/proc"), "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    linux.mount("proc", mkdirs(root, "/proc"), "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
     owner = f",uid={uid},gid={gid},mode=0700" if uid is not None else ",mode=1777"
-    linux.mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+    linux.mount("tmpfs", mkdirs(root, "/tmp"), "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
                 f"size={max(scratch_bytes, 1 << 20)},nr_inodes=16384{owner}")
     for folder in view["binds"]:
-        linux.mount(folder, _mkdirs(root, folder), None, linux.MS_BIND | linux.MS_REC)
+        linux.mount(folder, mkdirs(root, folder), None, linux.MS_BIND | linux.MS_REC)
     for path in view["files"]:
-        target = _mkdirs(root, path) if os.path.isdir(path) else _touch(root, path)
+        target = mkdirs(root, path) if os.path.isdir(path) else touch(root, path)
         linux.mount(path, target, None, linux.MS_BIND | linux.MS_REC)
     for link, destination in view["links"].items():
         os.symlink(destination, root + link)
-    _mkdirs(root, "/dev")
+    mkdirs(root, "/dev")
     for name in DEVICES:
         if os.path.exists(f"/dev/{name}"):
-            linux.mount(f"/dev/{name}", _touch(root, f"/dev/{name}"), None, linux.MS_BIND)
+            linux.mount(f"/dev/{name}", touch(root, f"/dev/{name}"), None, linux.MS_BIND)
     for name, destination in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                               ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(destination, f"{root}/dev/{name}")
@@ -148,7 +154,7 @@ def _make_read_only() -> None:
     for fields in entries:
         point = fields[4].encode().decode("unicode_escape")
         options = set(fields[5].split(","))
-        if point == "/tmp" or any(_is_under(point, w) for w in writable_trees) or "ro" in options:
+        if point == "/tmp" or any(is_under(point, w) for w in writable_trees) or "ro" in options:
             continue
         flags = linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV
         for option in options:

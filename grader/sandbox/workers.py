@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import confine, wire
+from grader.sandbox.template_root import BOOTSTRAP
 from grader.sandbox.processes import CallTimedOut, ForkedProcess, ProcessDied, SandboxError, SpawnedProcess
 
 __all__ = ["CallTimedOut", "Limits", "LoadReport", "ProcessDied", "SandboxError", "Session", "Spawner", "Template",
@@ -156,9 +157,7 @@ class Template:
 
     def _command(self, module: str, *first: str) -> list[str]:
         """A fresh, isolated interpreter running ``grader.sandbox.<module>.main`` (see harness.template_options)."""
-        bootstrap = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                     f"from grader.sandbox.{module} import main; main(sys.argv[2:])")
-        return [self.python, "-I", "-c", bootstrap, str(GRADER_ROOT), *first,
+        return [self.python, "-I", "-c", BOOTSTRAP.format(module=module), str(GRADER_ROOT), *first,
                 "--disable=" + ",".join(self.disabled_layers),
                 "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files]
 
@@ -197,7 +196,8 @@ class Zygote(Template):
         # A stream socket with wire's frames: SOCK_SEQPACKET would be simpler, but macOS has none.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
-            self._command("zygote", str(theirs.fileno())),
+            # The launcher builds the template a root where nothing names the instructor's folders (Linux, root).
+            self._command("template_root", str(theirs.fileno())),
             pass_fds=[theirs.fileno()],
             env=_clean_env(),
             stdin=subprocess.DEVNULL,

@@ -3,7 +3,8 @@
 It imports torch, the harness and the assignment's probes (all public code),
 and nothing of the reference or the tests, so a forked child inherits a warm
 torch and no secret.  It is started once per grader worker with a clean
-environment, then answers ``fork`` requests on its control socket: each
+environment, by ``template_root`` in a root of its own where nothing names the
+instructor's folders (Linux, as root), then answers ``fork`` requests on its control socket: each
 request (one frame of ``wire``, JSON) carries the session's socket and output pipe as file descriptors.
 
 Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--warm=common|everything]
