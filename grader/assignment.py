@@ -98,8 +98,9 @@ class Assignment:
     def fingerprint(self) -> str:
         """sha256 over everything a verdict depends on besides the submission and the versions (``versions()``).
 
-        The spec, the checks' sources (``hidden/`` included), the probes, the messages and the reference
-        solution; a gradebook regrades a submission whose fingerprint changed.
+        Every file of the assignment's folder (spec, checks, ``hidden/``, probes, messages), the shared check
+        library (``SHARED``) and the reference solution; a gradebook regrades a submission whose fingerprint
+        changed, and a replay record of another fingerprint is not used.
         """
         return _fingerprint(self.folder, self.course_root / "reference" / f"{self.expected_stem}.py"
                             if self.course_root is not None else None)
@@ -114,11 +115,21 @@ class Assignment:
         return module
 
 
-FINGERPRINTED = ("assignment.toml", "properties.py", "common.py", "public.py", "probes.py", "messages.py")
+# The checks' shared library (grader/): a change to it can change a verdict as surely as the assignment's own checks.
+SHARED = ("tolerance.py", "checks.py", "tensorcheck")
+GRADER_DIR = Path(__file__).parent
+
+
+def _sources(folder: Path) -> list[Path]:
+    """Every file of ``folder`` (a file: itself), compiled files left out, in a fixed order."""
+    if folder.is_file():
+        return [folder]
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and p.suffix not in (".pyc", ".pyo"))
 
 
 @functools.lru_cache(maxsize=8)
-def _fingerprint(folder: Path, reference: Path | None) -> str:
+def _fingerprint(folder: Path, reference: Path | None, package: Path = GRADER_DIR) -> str:
     digest = hashlib.sha256()
 
     def add(name: str, path: Path) -> None:
@@ -127,13 +138,11 @@ def _fingerprint(folder: Path, reference: Path | None) -> str:
         for part in (name.encode(), data):
             digest.update(len(part).to_bytes(8, "big") + part)
 
-    for name in FINGERPRINTED:
-        add(name, folder / name)
-    hidden = folder / "hidden"
-    if hidden.is_dir():
-        for path in sorted(p for p in hidden.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                           and p.suffix not in (".pyc", ".pyo")):
-            add("hidden/" + path.relative_to(hidden).as_posix(), path)
+    for path in _sources(folder):  # the spec, the checks (hidden/ included), probes, messages
+        add(path.relative_to(folder).as_posix(), path)
+    for name in SHARED:
+        for path in _sources(package / name):
+            add("grader/" + path.relative_to(package).as_posix(), path)
     if reference is not None:
         add("reference", reference)
     return digest.hexdigest()

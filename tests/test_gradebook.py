@@ -199,16 +199,25 @@ def test_the_fingerprint_covers_the_checks_and_the_reference(tmp_path):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     before = find("conv-layer", tmp_path).fingerprint()
     assert before == find("conv-layer", ROOT).fingerprint()  # the files, not where they are
+    from grader.assignment import GRADER_DIR, _fingerprint
+
     for changed in ("reference/conv_layer.py", "assignments/conv_layer/hidden/conv_layer.py",
-                    "assignments/conv_layer/assignment.toml"):
+                    "assignments/conv_layer/assignment.toml", "assignments/conv_layer/common.py"):
         with (tmp_path / changed).open("a") as handle:
             handle.write("\n# changed\n")
-        from grader.assignment import _fingerprint
-
         _fingerprint.cache_clear()
         after = find("conv-layer", tmp_path).fingerprint()
         assert after != before, changed
         before = after
+    # The shared check library, seen through a copy of the package.
+    package = tmp_path / "grader"
+    shutil.copytree(GRADER_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    files = (tmp_path / "assignments" / "conv_layer", tmp_path / "reference" / "conv_layer.py")
+    assert _fingerprint(*files, package) == before
+    with (package / "tensorcheck" / "compare.py").open("a") as handle:
+        handle.write("\n# changed\n")
+    _fingerprint.cache_clear()
+    assert _fingerprint(*files, package) != before
     assert set(versions()) == {"grader", "torch", "hypothesis"}
 
 
