@@ -98,9 +98,11 @@ def _digest_of(value: Any) -> str:
 
     def add(v: Any) -> None:
         if isinstance(v, torch.Tensor):
-            t = v.detach().cpu().contiguous()
+            t = v.detach().cpu()
             digest.update(f"T{t.dtype}{tuple(t.shape)}".encode())
-            digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+            # Flattened: a contiguous tensor may still have an odd stride on an axis of size 1, which view refuses.
+            flat = t.contiguous().reshape(-1)
+            digest.update(flat.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
         elif type(v) in (list, tuple):
             digest.update(f"{type(v).__name__}{len(v)}[".encode())
             for item in v:

@@ -215,3 +215,15 @@ def test_grader_check_records_public_checks_only(assignment, tmp_path, monkeypat
     assert written == checks and all(c.startswith("public.") for c in written)
     again = engine.check(reference, assignment=assignment)
     assert plain_without_timings(again) == plain_without_timings(first)
+
+
+def test_an_oracle_argument_with_an_odd_stride_on_an_axis_of_size_one_is_digested_as_its_values():
+    """torch calls such a tensor contiguous, yet refuses to view its bytes; conv-channels' oracles make them."""
+    import torch
+
+    from grader.replay import _digest_of
+
+    odd = torch.arange(3.0).reshape(3, 1).as_strided((3, 1), (1, 2))
+    assert odd.is_contiguous() and odd.stride() == (1, 2)
+    assert _digest_of(odd) == _digest_of(torch.tensor([[0.0], [1.0], [2.0]]))
+    assert _digest_of(odd) != _digest_of(torch.tensor([[0.0], [1.0], [3.0]]))
