@@ -76,6 +76,34 @@ def test_grading_is_reproducible_across_graders(assignment, grader_all):
     assert first == second
 
 
+def test_what_student_code_draws_at_random_depends_on_neither_the_template_nor_the_calls_before(assignment,
+                                                                                             grader_all, tmp_path):
+    """Every generator is seeded before the submission loads and before each call: a submission whose answers
+    draw at random is graded the same by another grader, and a replayed or repeated call draws the same."""
+    path = tmp_path / "conv_layer.py"
+    path.write_text((ROOT / "reference" / "conv_layer.py").read_text(encoding="utf-8") + (
+        "\nimport random as _random\n"
+        "print('load', _random.random(), torch.rand(1).item())\n"
+        "_corr2d = corr2d\n"
+        "def corr2d(X, K):\n"
+        "    print('call', _random.random(), torch.rand(1).item())\n"
+        "    return _corr2d(X, K)\n"), encoding="utf-8")
+    first = grade(grader_all, path)
+    with Grader(assignment, visibilities=ALL) as fresh:
+        second = grade(fresh, path)
+    import random
+
+    import torch
+
+    random.seed(0)
+    torch.manual_seed(0)
+    seeded = f"{random.random()} {torch.rand(1).item()}"
+    assert f"load {seeded}" in first.output
+    # Each call the check makes starts from the seed (a call of Conv2D or learn_kernel calls corr2d again).
+    assert first.output.count(f"call {seeded}") > 10
+    assert first.output == second.output and first.score == second.score == 100
+
+
 def test_a_module_that_raises_is_graded_on_what_it_defined_and_the_error_is_reported(grader_all):
     result = grade(grader_all, CORPUS / "raises_at_module_level.py")
     exercises = by_name(result)

@@ -19,6 +19,23 @@ from typing import Any, Callable
 
 from grader.sandbox import wire
 
+# The seed every random generator starts from before the submission loads and before each call: what a student's
+# code draws then depends neither on the template that forked it nor on the calls before (a replay's, say).
+SEED = 0
+
+
+def _reseed() -> None:
+    import random
+
+    import torch
+
+    random.seed(SEED)
+    torch.manual_seed(SEED)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(SEED)
+
+
 # Probes: assignment-specific student-side procedures (see assignments/*/probes.py).
 PROBES: dict[str, Callable[..., dict]] = {}
 
@@ -276,6 +293,7 @@ def serve(sock) -> None:
     """Load the submission described by the first frame, then answer requests until EOF."""
     namespace = StudentNamespace()
     first = wire.recv_frame(sock)
+    _reseed()
     filenames = load(sock, first["plan"], namespace)
     while True:
         try:
@@ -285,6 +303,7 @@ def serve(sock) -> None:
         if request.get("op") == "exit":
             return
         try:
+            _reseed()  # inside the try: student code may have broken the generators, which is its own problem
             reply = HANDLERS[request["op"]](namespace, request)
         except BaseException as exc:  # the student's exception, SystemExit included
             reply = {"ok": False, "error": _describe_error(exc, filenames)}
