@@ -42,7 +42,7 @@ def _timed(fn) -> float:
 
 
 def _session_once(grader: Grader, plan: dict) -> None:
-    session = Session(grader.zygote, plan, grader.limits)
+    session = Session(grader.template, plan, grader.limits)
     try:
         session.start()
     finally:
@@ -65,7 +65,7 @@ def main() -> None:
         startup[name] = _timed(grader.__enter__)
         graders[name] = grader
     try:
-        layers = graders["sandboxed"].zygote.layers
+        layers = graders["sandboxed"].template.layers
         print(f"sandbox layers on this machine: {', '.join(k for k, v in layers.items() if v)}")
         off = [k for k, v in layers.items() if not v]
         if off:
