@@ -32,7 +32,7 @@ PACKAGE = "grader_assignments"
 class Policy:
     name: str
     message: str
-    forbidden_ops: tuple[str, ...]  # substrings of aten operator names, matched at run time
+    forbidden_ops: tuple[str, ...]  # regular expressions searched in aten operator names at run time
     forbidden_attributes: tuple[str, ...]  # attribute and imported names, matched in the source
     forbidden_modules: tuple[str, ...]  # modules whose import is forbidden in the exercise's code
     message_zh: str = ""  # the message in Chinese (``message_zh``, like an exercise's ``title_zh``)

@@ -3,7 +3,7 @@
 ``trial(module, name, seed)`` builds inputs from ``seed`` alone, calls ``module``'s exercise ``name``
 and returns what it gave back, its gradients and its inputs afterwards: a mutant that returns the same
 as the reference on many seeds is likely equivalent.  Max pooling gets distinct values (a tie may
-rightly route the gradient elsewhere).  Instructor-only, like the reference; it runs no student code.
+rightly route the gradient elsewhere).  Used by `grader audit` only; it holds no answer and runs no student code.
 """
 
 from __future__ import annotations

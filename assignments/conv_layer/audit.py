@@ -3,7 +3,7 @@
 ``trial(module, name, seed)`` builds inputs from ``seed`` alone, calls ``module``'s exercise ``name``
 and returns what it gave back, its gradients and its inputs afterwards, as nested tuples, dicts,
 numbers and tensors: a mutant that returns the same as the reference on many seeds is likely
-equivalent.  Instructor-only, like the reference; nothing here runs student code.
+equivalent.  Used by `grader audit` only; it holds no answer and runs no student code.
 """
 
 from __future__ import annotations
