@@ -201,10 +201,16 @@ def write_class_files(book: Gradebook, assignment: Assignment, out_dir: Path, ca
     """``grades.csv`` and ``summary.html`` from the gradebook, streaming its latest results."""
     names = [e.name for e in assignment.exercises]
     try:
-        csv_report.write((r.result for r in book.iter_latest(assignment.name)), names, out_dir / "grades.csv")
+        penalties: dict[str, float] = {}  # noted while grades.csv streams the records, not read a third time
+
+        def results_noting_penalties():
+            for record in book.iter_latest(assignment.name):
+                if record.late_penalty_percent is not None:
+                    penalties[record.result.submission] = record.late_penalty_percent
+                yield record.result
+
+        csv_report.write(results_noting_penalties(), names, out_dir / "grades.csv")
         killpoints.reached("summary")
-        penalties = {r.result.submission: r.late_penalty_percent
-                     for r in book.iter_latest(assignment.name) if r.late_penalty_percent is not None}
         summary_report.write((r.result for r in book.iter_latest(assignment.name)), out_dir / SUMMARY_NAME, cat,
                              penalties=penalties)
     except OSError as exc:
