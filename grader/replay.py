@@ -20,12 +20,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable
 
 from grader.checks import Check
+from grader.files import write_atomically
 from grader.sandbox import wire
 
 # Bumped whenever what a record holds, or how the runner replays it, changes.
@@ -298,13 +298,7 @@ class Replay:
         try:
             # Private to this user: a record may hold hidden inputs and the reference's answers.
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key[:16]}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(data, out, separators=(",", ":"))
-                os.replace(tmp, self.folder / f"{key}.json")  # whole or not at all, whoever writes at once
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # whole or not at all, whoever writes at once
+            write_atomically(self.folder / f"{key}.json", json.dumps(data, separators=(",", ":")), mode=0o600)
         except OSError:
             pass  # a cache that cannot be written costs speed, never a result

@@ -35,6 +35,7 @@ import nbformat
 
 from grader import messages
 from grader.assignment import Assignment, AssignmentError
+from grader.files import write_atomically
 
 MARKER = re.compile(r"#+\s*(BEGIN|END) SOLUTION\s*$")
 CELL = re.compile(r"# %%")  # a full-line comment at column 0 that starts a notebook cell (jupytext's "percent" format)
@@ -111,9 +112,7 @@ def write(template: Template, folder: Path) -> list[Path]:
     written = []
     for name, text in template.files().items():
         path = folder / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(text.encode("utf-8"))  # bytes: the same line endings on every platform
-        tmp.replace(path)
+        write_atomically(path, text)  # UTF-8 bytes: the same line endings on every platform
         written.append(path)
     return written
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.audit.report import AuditReport
+from grader.files import write_atomically
 from grader.reports.templating import environment, version
 
 
@@ -15,4 +16,4 @@ def render(report: AuditReport) -> str:
 
 def write(report: AuditReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(report), encoding="utf-8")
+    write_atomically(path, render(report))

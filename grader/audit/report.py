@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomically
+
 
 @dataclass(frozen=True)
 class MutantOutcome:
@@ -125,4 +127,4 @@ def from_plain(data: dict[str, Any]) -> AuditReport:
 
 def write_json(report: AuditReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_plain(report), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_atomically(path, json.dumps(to_plain(report), ensure_ascii=False, indent=1) + "\n")

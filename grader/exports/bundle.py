@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grader
 from grader.assignment import Assignment
+from grader.files import open_atomically
 
 TORCH_PIN = "torch==2.13.0"  # the exact pin of pyproject.toml: never looser (see README)
 
@@ -125,8 +126,7 @@ def write(assignment: Assignment, out: Path, *, torch_index: str = "https://down
            .replace("@GRANULARITY@", shlex.quote(granularity)).replace("@FILE@", assignment.expected_stem)
            .replace("@LATE_PENALTY@", f"--late-penalty {shlex.quote(late_penalty)} " if late_penalty else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+    with open_atomically(out, binary=True) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in (("setup.sh", setup), ("run_autograder", run)):
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | 0o755) << 16  # executable once unzipped
@@ -134,5 +134,4 @@ def write(assignment: Assignment, out: Path, *, torch_index: str = "https://down
             archive.writestr(info, text)
         for name, path in sorted(entries.items()):
             archive.write(path, name)
-    tmp.replace(out)
     return out

@@ -21,6 +21,7 @@ from grader.assignment import Assignment
 from grader.exports import ExportError, Options, Plan
 from grader.exports.feedback import lines as feedback_lines
 from grader.exports.graded import Graded, test_points
+from grader.files import write_atomically
 from grader.messages import Catalogue, catalogue
 from grader.reports import isolation
 from grader.reports.for_students import hidden_ran, redact
@@ -162,10 +163,7 @@ class GradescopeExporter:
             for key, document in documents.items():
                 path = out if single else out / key / "results.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".tmp")
-                tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
-                               encoding="utf-8")
-                tmp.replace(path)
+                write_atomically(path, json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
                 written.append(path)
             return written
 

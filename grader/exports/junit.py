@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.assignment import Assignment
 from grader.exports import Options, Plan
 from grader.exports.graded import Graded, test_points
+from grader.files import open_atomically
 from grader.messages import Catalogue, catalogue
 from grader.reports.for_students import redact
 from grader.reports.terminal import failure_lines
@@ -78,9 +79,8 @@ class JUnitExporter:
 
         def write() -> list[Path]:
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name(out.name + ".tmp")
-            ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
-            tmp.replace(out)
+            with open_atomically(out, binary=True) as handle:
+                ET.ElementTree(root).write(handle, encoding="utf-8", xml_declaration=True)
             return [out]
 
         return Plan([], [], write)

@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.files import open_atomically
+
 BOM = "\ufeff"
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -112,8 +114,7 @@ def write(sheet: Sheet, path: Path) -> None:
     the header is the LMS's own text, not a student's.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
+    with open_atomically(path, newline="") as handle:  # never a half-written file for the instructor to upload
         if sheet.bom:
             handle.write(BOM)
         writer = csv.writer(handle, delimiter=sheet.delimiter, lineterminator=sheet.newline)
@@ -123,4 +124,3 @@ def write(sheet: Sheet, path: Path) -> None:
             writer.writerow([neutralise(c) for c in sheet.header])
         for row in sheet.rows:
             writer.writerow([neutralise(c) for c in row])
-    tmp.replace(path)  # never a half-written file for the instructor to upload

@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.files import open_atomically
 from grader.results import SubmissionResult
 
 
@@ -21,8 +22,7 @@ def write(results: Iterable[SubmissionResult], exercise_names: list[str], path: 
           penalties: dict[str, tuple[float, float]] | None = None) -> None:
     """``penalties``: submission id -> (percent off, score after it), when late penalties apply."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
+    with open_atomically(path, newline="") as handle:
         writer = csv.writer(handle)
         late = ["late_penalty_percent", "final_score"] if penalties is not None else []
         writer.writerow(["id", "score", "max_score", *late, *exercise_names])
@@ -34,4 +34,3 @@ def write(results: Iterable[SubmissionResult], exercise_names: list[str], path: 
                 extra = [_number(percent), _number(final)]
             writer.writerow([result.submission, _number(result.score), _number(result.max_score), *extra,
                              *(_number(by_name.get(n, 0.0)) for n in exercise_names)])
-    tmp.replace(path)

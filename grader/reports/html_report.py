@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomically
 from grader.messages import Catalogue
 from grader.reports import grids, isolation, lateness
 from grader.reports.templating import HTML_LANG, environment, html_lang, number, version
@@ -206,9 +207,7 @@ def render(result: SubmissionResult, cat: Catalogue, *, late_penalty: float | No
 
 def write(result: SubmissionResult, path: Path, cat: Catalogue, *, late_penalty: float | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(result, cat, late_penalty=late_penalty), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, render(result, cat, late_penalty=late_penalty))
 
 
 def language(path: Path) -> str | None:

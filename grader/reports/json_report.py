@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.bounded import printable_data
+from grader.files import write_atomically
 from grader.results import SubmissionResult, to_plain
 
 
@@ -25,6 +26,4 @@ def dumps(result: SubmissionResult) -> str:
 
 def write(result: SubmissionResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(dumps(result) + "\n", encoding="utf-8")
-    tmp.replace(path)  # never a half-written result after a crash
+    write_atomically(path, dumps(result) + "\n")  # never a half-written result after a crash

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomically
 from grader.messages import Catalogue
 from grader.reports import lateness
 from grader.reports.templating import environment, html_lang, number, version
@@ -180,7 +181,5 @@ def render(results: Iterable[SubmissionResult], cat: Catalogue, *, report_name: 
 def write(results: Iterable[SubmissionResult], path: Path, cat: Catalogue, *, report_name: str = REPORT_NAME,
           penalties: Mapping[str, float] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(results, cat, report_name=report_name, penalties=penalties), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, render(results, cat, report_name=report_name, penalties=penalties))
 
