@@ -63,6 +63,7 @@ class Assignment:
     exercises: tuple[Exercise, ...]
     course_root: Path | None  # the instructor's checkout (with reference/), when found
     budget_s: float = DEFAULT_BUDGET_S  # wall-clock seconds for a whole submission (``budget_s``; grader.budget)
+    title_zh: str = ""  # the title in Chinese (``title_zh``; the English title when not given)
 
     @property
     def max_score(self) -> float:
@@ -255,4 +256,5 @@ def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
         exercises=exercises,
         course_root=course_root,
         budget_s=float(data.get("budget_s", DEFAULT_BUDGET_S)),
+        title_zh=data.get("title_zh", data.get("title", data["name"])),
     )

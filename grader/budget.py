@@ -32,7 +32,3 @@ class Budget:
     def args(self) -> dict:
         """The arguments of the ``not_run.budget`` sentence."""
         return {"seconds": float(self.seconds)}
-
-    @property
-    def message(self) -> str:
-        return f"not run: the submission used up its time budget of {self.seconds:g} s for all its checks"

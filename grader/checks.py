@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable
 from typing import Any, Callable
 
+from grader.messages import english
 from grader.results import Visibility
 
 
@@ -27,6 +28,11 @@ class Phrase(str):
         phrase = super().__new__(cls, english)
         phrase.key, phrase.args = key, args
         return phrase
+
+    @classmethod
+    def engine(cls, key: str, **args: Any) -> "Phrase":
+        """A phrase of the engine's own catalogue (``grader.messages.MESSAGES``), its English rendered from it."""
+        return cls(key, english(key, **args), **args)
 
     def plain(self) -> dict[str, Any]:
         return {"key": self.key, "args": plain_args(self.args), "en": str(self)}
@@ -94,6 +100,12 @@ class Abort(BaseException):
         self.message, self.traceback = message, traceback
         self.message_key, self.message_args = key, plain_args(args)
         self.inputs: dict | None = None
+
+    @classmethod
+    def engine(cls, key: str, traceback: str = "", /, **args: Any) -> "Abort":
+        """The signal saying the engine's sentence ``key`` (``grader.messages.MESSAGES``), its English rendered
+        from the catalogue."""
+        return cls(english(key, **args), traceback, key=key, args=args)
 
 
 class NotImplementedSignal(Abort):

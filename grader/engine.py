@@ -25,7 +25,7 @@ from grader.assignment import Assignment, Exercise, versions
 from grader.bounded import MAX_LOAD_ISSUES
 from grader.budget import Budget
 from grader.checks import Check, plain_args
-from grader.messages import place
+from grader.messages import Catalogue, catalogue, english, place
 from grader.results import (
     ExerciseResult,
     Identity,
@@ -107,6 +107,7 @@ class Grader:
         # A template for one submission skips warming up what only some submissions use (torch.optim).
         self.template = template_for(limits, [assignment.probes_file], warm_everything=not one_submission)
         self.checks: dict[str, list[Check]] = {}
+        self.english: Catalogue | None = None  # the assignment's English sentences, once its package is importable
         self.slot: slots.Slot | None = None
         # Where every verdict of this grader comes from (the fingerprint of the files this process reads).
         self.provenance = {"fingerprint": assignment.fingerprint(), **versions()}
@@ -134,6 +135,7 @@ class Grader:
             torch.autograd.grad((x + b).sum(), [x, b])
             checks = self.assignment.checks(self.visibilities)
             self.checks = {e.name: [c for c in checks if c.exercise == e.name] for e in self.assignment.exercises}
+            self.english = catalogue("en", self.assignment)
             self.template.wait_ready()
             if self.limits.strict and self.limits.sandbox:
                 self.template.require(confine.LAYERS)  # refuse before any student code runs
@@ -157,10 +159,11 @@ class Grader:
             raise  # the machine, not this submission: the next one would fail the same way
         except Exception as exc:  # a bug of ours must cost one submission, not the batch
             error = f"{type(exc).__name__}: {str(exc)[:300]}"
-            message = f"internal grader error ({error}); please report it"
-            keyed: dict[str, Any] = {"message_key": "not_run.grader_error", "message_args": {"error": error}}
-            exercises = [self._not_run(e, Status.ERROR, message, **keyed) for e in self.assignment.exercises]
-            issue = LoadIssue("grader", "internal_error", message, traceback.format_exc()[-4000:], **keyed)
+            exercises = [self._not_run(e, Status.ERROR, "not_run.grader_error", {"error": error})
+                         for e in self.assignment.exercises]
+            issue = LoadIssue("grader", "internal_error", english("not_run.grader_error", error=error),
+                              traceback.format_exc()[-4000:], message_key="not_run.grader_error",
+                              message_args={"error": error})
             return self._result(job, exercises, [issue], "", started)
 
     def _grade(self, job: Job, started: float) -> SubmissionResult:
@@ -177,9 +180,9 @@ class Grader:
             issues += [_issue(p) for p in sub.problems]
         if sub.plan is None:
             first = next((i for i in issues if not i.is_note), None) or LoadIssue(
-                "file", "no_code", "nothing to grade", message_key="problem.nothing_to_grade")
+                "file", "no_code", english("problem.nothing_to_grade"), message_key="problem.nothing_to_grade")
             issues = issues if first in issues else issues + [first]
-            exercises = [self._not_run(e, Status.ERROR, first.message, first.message_key, first.message_args)
+            exercises = [self._not_run(e, Status.ERROR, first.message_key, first.message_args, first.message)
                          for e in self.assignment.exercises]
             return self._result(job, exercises, issues, "", started)
         session = Session(self.template, sub.plan, self.limits)
@@ -212,9 +215,12 @@ class Grader:
             provenance=dict(self.provenance),
         )
 
-    def _not_run(self, exercise: Exercise, status: Status, message: str, message_key: str | None = None,
-                 message_args: dict[str, Any] | None = None) -> ExerciseResult:
-        """Every check of ``exercise`` ends with ``message`` (English; by key for the reports)."""
+    def _not_run(self, exercise: Exercise, status: Status, message_key: str | None,
+                 message_args: dict[str, Any] | None = None, message: str | None = None) -> ExerciseResult:
+        """Every check of ``exercise`` ends with the sentence ``message_key``, its English ``message`` rendered
+        from the catalogue (given only for a message without a key: the text of a student's exception)."""
+        if message is None:
+            message = english(message_key, **(message_args or {}))
         outcome = Outcome(status.value) if status.value in Outcome._value2member_map_ else Outcome.ERROR
         keyed = {"message_key": message_key, "message_args": plain_args(message_args)}
         tests = tuple(TestResult(c.title, outcome, c.visibility, message, weight=c.weight, **keyed)
@@ -235,40 +241,40 @@ class Grader:
                 detail = where.message.splitlines()[0] if where.message else where.kind
                 # The issue's own sentence when it has one (a timeout); else the student's exception, as raised.
                 keyed_detail = ({"key": where.message_key, "args": where.message_args, "en": detail}
-                                if where.message_key else detail)
+                                if where.message_key and "\n" not in where.message else detail)
+                args = {"name": exercise.name, "where": place(where.where), "detail": keyed_detail}
                 if cells and where.kind != "crashed":
-                    return self._not_run(exercise, Status.ERROR,
-                                         f"{exercise.name} is not defined: {where.where}, which defines it, did not "
-                                         f"run to the end ({detail})", "not_run.cell_failed",
-                                         {"name": exercise.name, "where": place(where.where), "detail": keyed_detail})
-                return self._not_run(exercise, Status.ERROR,
-                                     f"{exercise.name} is not defined: loading stopped at {where.where} ({detail})",
-                                     "not_run.load_stopped",
-                                     {"name": exercise.name, "where": place(where.where), "detail": keyed_detail})
-            return self._not_run(exercise, Status.NOT_IMPLEMENTED, f"{exercise.name} is not defined",
-                                 "not_run.not_defined", {"name": exercise.name})
+                    return self._not_run(exercise, Status.ERROR, "not_run.cell_failed", args)
+                return self._not_run(exercise, Status.ERROR, "not_run.load_stopped", args)
+            return self._not_run(exercise, Status.NOT_IMPLEMENTED, "not_run.not_defined", {"name": exercise.name})
         if exercise.policy is not None:
             used = policy.violations(sub.trees, exercise.name, exercise.policy)
             if used:
-                return self._not_run(exercise, Status.FORBIDDEN,
-                                     f"{exercise.policy.message} (found {', '.join(used[:3])})",
-                                     "not_run.forbidden", {"policy": exercise.policy.phrase, "found": used[:3]})
+                return self._not_run(exercise, Status.FORBIDDEN, "not_run.forbidden",
+                                     {"policy": exercise.policy.phrase, "found": used[:3]})
         student.exercise = exercise
         tests = []
         for check in self.checks[exercise.name]:
             if student.budget is not None and student.budget.spent:
-                tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility, student.budget.message,
-                                        weight=check.weight, message_key="not_run.budget",
-                                        message_args=student.budget.args))
+                tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
+                                        english("not_run.budget", **student.budget.args), weight=check.weight,
+                                        message_key="not_run.budget", message_args=student.budget.args))
                 continue
             if student.timeouts[exercise.name] >= MAX_TIMEOUTS_PER_EXERCISE:
                 # Each timeout costs the full time limit; two say enough about this exercise.
                 tests.append(TestResult(check.title, Outcome.TIMEOUT, check.visibility,
-                                        "not run: earlier checks of this exercise ran past the time limit",
-                                        weight=check.weight, message_key="not_run.after_timeouts"))
+                                        english("not_run.after_timeouts"), weight=check.weight,
+                                        message_key="not_run.after_timeouts"))
                 continue
-            tests.append(run_check(check, student, self.replay))
+            tests.append(run_check(check, student, self.replay, lead=lambda code: self._lead(code, exercise.name)))
         return score_exercise(exercise, tuple(tests), time.monotonic() - started)
+
+    def _lead(self, code: str, exercise: str) -> str | None:
+        """The sentence of a certain diagnosis, which a stored message starts with as the reports do; else None."""
+        if self.english is None or not self.english.leads(code):
+            return None
+        found = self.english.diagnosis(code, exercise)
+        return found[0] if found else None
 
 
 def score_exercise(exercise: Exercise, tests: tuple[TestResult, ...], duration_s: float = 0.0) -> ExerciseResult:
@@ -295,22 +301,20 @@ def _load_issues(report) -> list[LoadIssue]:
             continue
         error = unit.get("error") or {}
         label = str(unit.get("label", "?"))[:40]
-        message = f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
         key, args = None, {}  # the student's own exception stays as raised
         if status == "timeout":
-            message = f"{label} did not finish within the load time limit and was skipped"
             key, args = "problem.load_timeout", {"where": place(label)}
         elif status == "died":
-            message = f"{label} ended the process (os._exit, a crash or a signal) and was skipped"
             key, args = "problem.load_died", {"where": place(label)}
         elif status == "crashed":
             key, args = "problem.load_crashed", {"error": str(error.get("type", "Error"))}
+        message = english(key, **args) if key else f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
         issues.append(LoadIssue(label, str(status), message[:2000], str(error.get("traceback", ""))[:4000],
                                 message_key=key, message_args=args))
     if len(issues) > MAX_LOAD_ISSUES:  # a notebook of 2,000 raising cells: a bounded result all the same
         more = len(issues) - MAX_LOAD_ISSUES
-        issues = issues[:MAX_LOAD_ISSUES] + [LoadIssue("file", "exception", f"{more} more problems while loading, "
-                                                       "not listed", message_key="problem.too_many_issues",
+        issues = issues[:MAX_LOAD_ISSUES] + [LoadIssue("file", "exception", english("problem.too_many_issues", n=more),
+                                                       message_key="problem.too_many_issues",
                                                        message_args={"n": more})]
     return issues
 

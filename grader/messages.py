@@ -15,9 +15,10 @@ them in the reader's language from structured fields instead:
   is not defined, a forbidden operation, a file that does not load); a
   ``LoadIssue`` without a key holds the text of the student's own exception.
   ``LoadIssue.where`` is a label ("line 12", "cell 3"), translated by ``place``.
-* check titles are looked up by their English text (gettext style); exercise
-  titles and policy messages come from ``assignment.toml`` (``title``/``title_zh``,
-  ``message``/``message_zh``), a policy's as the message ``policy.<name>``.
+* check titles are looked up by their English text (gettext style); the assignment's
+  title, exercise titles and policy messages come from ``assignment.toml``
+  (``title``/``title_zh``, ``message``/``message_zh``), the assignment's as the message
+  ``assignment.title``, a policy's as the message ``policy.<name>``.
 
 The engine-wide sentences live here; each assignment adds its own in
 ``<assignment>/messages.py`` (``MESSAGES``, ``DIAGNOSES``, ``TITLES``), which
@@ -81,8 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.difference": {"en": "Difference (yours − expected)", "zh": "差值（你的结果 − 期望结果）"},
     "report.shapes_differ": {"en": "The shapes differ: expected {expected}, yours is {got}.",
                              "zh": "形状不同：期望 {expected}，你的结果是 {got}。"},
-    "report.wrong_cells": {"en": "{wrong} of {total} entries are wrong; they are outlined and marked ✗.",
-                           "zh": "{total} 个元素中有 {wrong} 个不对，已加粗边框并标上 ✗。"},
+    "report.wrong_cells": {"en": "{wrong} of {total} entries are wrong; they are outlined and marked {mark}.",
+                           "zh": "{total} 个元素中有 {wrong} 个不对，已加粗边框并标上 {mark}。"},
     "report.legend": {"en": "Colour shows sign and size: blue is negative, red is positive, white is zero. "
                             "The number in each cell is its value.",
                       "zh": "颜色表示符号和大小：蓝色为负，红色为正，白色为零。每个格子里的数字就是它的值。"},
@@ -146,8 +147,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.shape": {"en": "shape {shape}", "zh": "形状 {shape}"},
     "report.empty": {"en": "empty: shape {shape}, no entries", "zh": "空张量：形状 {shape}，没有元素"},
     "report.corner": {"en": "row \\ column", "zh": "行 \\ 列"},
-    "report.symbols": {"en": "✓ passed · ◐ partly right · ✗ failed or error · ○ not implemented",
-                       "zh": "✓ 通过 · ◐ 部分正确 · ✗ 未通过或出错 · ○ 未实现"},
+    # the symbols themselves are grader.reports.symbols'
+    "report.symbols": {"en": "{passed} passed · {partial} partly right · {failed} failed or error · "
+                             "{not_implemented} not implemented",
+                       "zh": "{passed} 通过 · {partial} 部分正确 · {failed} 未通过或出错 · {not_implemented} 未实现"},
     # ---- the student template's introduction (grader.student_template); an assignment adds template.rule.*
     "template.heading": {"en": "{title} · Exercises", "zh": "{title} · 练习"},
     "template.intro": {"en": "Implement the function or class in each code cell below and remove its "
@@ -328,6 +331,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "zh": "{entry!r} 解压后超过压缩大小的 {ratio} 倍（压缩炸弹）；未解压"},
     "problem.corrupt_entry": {"en": "{entry!r} is damaged in the archive ({error})",
                               "zh": "{entry!r} 在压缩包中已损坏（{error}）"},
+    "problem.unextractable_entry": {"en": "{entry!r} cannot be extracted ({error})",
+                                    "zh": "{entry!r} 无法解压（{error}）"},
     "problem.corrupt_archive_entry": {"en": "{entry!r} is not a readable zip archive ({error})",
                                       "zh": "{entry!r} 不是可读取的 zip 压缩包（{error}）"},
     "problem.duplicate_entry": {"en": "{entry!r} appears twice in the archive; the first was kept",
@@ -611,6 +616,20 @@ class Catalogue:
         return self.text(key, name=exercise), (test.message or None)
 
 
+_ENGINE_ENGLISH = Catalogue(DEFAULT_LANG, MESSAGES)
+
+
+def english(key: str, **args: Any) -> str:
+    """The engine's sentence ``key`` in English, ``args`` filled in: the ``message`` a result, a load problem or a
+    signal stores beside ``message_key`` and ``message_args``, so that the sentence is written once, here.
+
+    Arguments are rendered as the reports render them (phrases in English, lists joined, numbers compact).
+    """
+    if key not in MESSAGES:
+        raise KeyError(f"no engine sentence {key!r} in grader.messages.MESSAGES")
+    return _ENGINE_ENGLISH.text(key, **args)
+
+
 def _merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for layer in layers:
@@ -642,9 +661,8 @@ def catalogue(lang: str | None = None, assignment: Any = None) -> Catalogue:
             policy_messages[exercise.policy.phrase.key] = {"en": exercise.policy.message,
                                                            "zh": exercise.policy.message_zh}
     messages = _merge(MESSAGES, policy_messages, getattr(module, "MESSAGES", None))
-    if assignment is not None:
-        title = getattr(module, "ASSIGNMENT_TITLE", None) or {"en": assignment.title}
-        messages.setdefault("assignment.title", title)
+    if assignment is not None:  # assignment.toml's title and title_zh
+        messages.setdefault("assignment.title", {"en": assignment.title, "zh": assignment.title_zh})
     return Catalogue(
         lang=lang,
         messages=messages,

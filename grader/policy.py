@@ -81,13 +81,11 @@ def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> li
                     dotted = _resolve(node, imports)
                     if node.attr in forbidden_attrs or _within(dotted, policy.forbidden_modules):
                         name = dotted or "." + node.attr
-                        found.append(Phrase("found.attribute", f"{name} (line {node.lineno})",
-                                            name=name, line=node.lineno))
+                        found.append(Phrase.engine("found.attribute", name=name, line=node.lineno))
                 elif isinstance(node, ast.Name):
                     target = imports.get(node.id, "")
                     if target.split(".")[-1] in forbidden_attrs or _within(target, policy.forbidden_modules):
-                        found.append(Phrase("found.imported", f"{node.id} (imported from {target}, line {node.lineno})",
-                                            name=node.id, module=target, line=node.lineno))
+                        found.append(Phrase.engine("found.imported", name=node.id, module=target, line=node.lineno))
                     elif node.id in definitions:
                         pending.append(node.id)
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -95,6 +93,5 @@ def violations(trees: Iterable[ast.Module], exercise: str, policy: Policy) -> li
                     for alias in node.names:
                         full = f"{module}.{alias.name}" if module else alias.name
                         if alias.name in forbidden_attrs or _within(full, policy.forbidden_modules):
-                            found.append(Phrase("found.import", f"import of {full} (line {node.lineno})",
-                                                module=full, line=node.lineno))
+                            found.append(Phrase.engine("found.import", module=full, line=node.lineno))
     return sorted(set(found))  # phrases are their English text: equal texts are the same finding

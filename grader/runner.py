@@ -8,6 +8,7 @@ reproducible: a fixed seed per check and no example database.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import hypothesis
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import strategies as st
 
 from grader.checks import Abort, Check, Mismatch, StudentRaised
+from grader.messages import english
 from grader.plain import to_plain
 from grader.replay import Example, Recorder, Replay, Tape, run_taped
 from grader.results import Counterexample, Outcome, TestResult
@@ -24,6 +26,14 @@ from grader.student import Student
 
 # Calls spent simplifying a failure with the check's own candidates.
 SIMPLIFY_CALLS = 150
+
+# A diagnosis code -> the English sentence a message leads with when the diagnosis is certain, else None
+# (the engine's catalogue decides: grader.messages.CERTAIN_DIAGNOSES and the assignment's own).
+Lead = Callable[[str], str | None]
+
+
+def _no_lead(code: str) -> str | None:
+    return None
 
 
 ignore_local_constants()  # counterexamples from the seed alone; says so loudly when it cannot (grader.seeded)
@@ -73,8 +83,10 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
-def run_check(check: Check, student: Student, replay: Replay | None = None) -> TestResult:
+def run_check(check: Check, student: Student, replay: Replay | None = None, *, lead: Lead = _no_lead) -> TestResult:
     """Run ``check`` to completion; never raises for anything the student did.
+
+    ``lead``: the sentence of a certain diagnosis, which the message then starts with (see ``_diagnosed``).
 
     With ``replay``, a check whose passing examples are recorded runs on them first (``grader.replay``);
     only a submission that does not pass them all gets the full Hypothesis run, which a pass would have
@@ -87,10 +99,10 @@ def run_check(check: Check, student: Student, replay: Replay | None = None) -> T
         if examples is None:
             recorder = Recorder() if replay.records(check, settings) else None
         else:
-            replayed = _replay(check, student, examples)
+            replayed = _replay(check, student, examples, lead)
             if replayed is not None:
                 return replayed
-    result = _run(check, student, recorder)
+    result = _run(check, student, recorder, lead)
     if recorder is not None and result.passed:
         replay.keep(check, settings, recorder)
     return result
@@ -100,7 +112,7 @@ def _passed(check: Check) -> TestResult:
     return TestResult(check.title, Outcome.PASSED, check.visibility, weight=check.weight)
 
 
-def _replay(check: Check, student: Student, examples: list[Example]) -> TestResult | None:
+def _replay(check: Check, student: Student, examples: list[Example], lead: Lead = _no_lead) -> TestResult | None:
     """The result of running ``check`` on its recorded examples, or None when it must run in full.
 
     The examples are those the full run draws, in its order, so up to the first one that does not pass the
@@ -117,7 +129,7 @@ def _replay(check: Check, student: Student, examples: list[Example]) -> TestResu
             raise
         except Abort as exc:
             exc.inputs = dict(inputs)
-            return _failure(check, exc, inputs, student)
+            return _failure(check, exc, inputs, student, lead)
         except BaseException:
             if student is not None:
                 student.rewind(mark)
@@ -125,7 +137,7 @@ def _replay(check: Check, student: Student, examples: list[Example]) -> TestResu
     return _passed(check)
 
 
-def _run(check: Check, student: Student, recorder: Recorder | None) -> TestResult:
+def _run(check: Check, student: Student, recorder: Recorder | None, lead: Lead = _no_lead) -> TestResult:
     """The full Hypothesis run: search, shrinking, simplification and diagnosis."""
     last_inputs: dict[str, Any] = {}
 
@@ -154,7 +166,7 @@ def _run(check: Check, student: Student, recorder: Recorder | None) -> TestResul
         failure = _unwrap(raised)
         if isinstance(failure, (Mismatch, StudentRaised)) and check.simplify is not None:
             failure = _simplify(check, student, failure)
-        return _failure(check, failure, last_inputs, student)
+        return _failure(check, failure, last_inputs, student, lead)
     return _passed(check)
 
 
@@ -213,7 +225,21 @@ def _telling(found: tuple | None) -> Counterexample | None:
                           to_plain(shown.get("got"), compared_with=shown.get("expected")))
 
 
-def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Student) -> TestResult:
+def _diagnosed(symptom: str, found: tuple, lead: Lead, *, aside: bool = False) -> str:
+    """The English message of a failure the check's ``diagnose`` explained (``found``: code, sentence, ...).
+
+    A certain diagnosis comes first, then what the check saw: the symptom it causes may point elsewhere (a
+    global kernel of another size looks like an off-by-one shape).  Otherwise the symptom comes first and the
+    diagnosis's sentence follows it, after a colon or, for an exception's message (``aside``), in brackets.
+    """
+    leading = lead(found[0])
+    if leading:
+        return f"{leading} {english('report.seen')}: {symptom}"
+    return f"{symptom} ({found[1]})" if aside else f"{symptom}: {found[1]}"
+
+
+def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Student, lead: Lead = _no_lead
+             ) -> TestResult:
     inputs = getattr(exc, "inputs", None) or dict(last_inputs)
     plain_inputs = to_plain(inputs)
     found = None
@@ -222,7 +248,7 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
     if isinstance(exc, Mismatch):
         code, message = exc.diagnosis, exc.message
         if found:
-            code, message = found[0], f"{message}: {found[1]}"
+            code, message = found[0], _diagnosed(message, found, lead)
         return TestResult(
             check.title, Outcome.FAILED, check.visibility, message,
             Counterexample(plain_inputs, to_plain(exc.expected), to_plain(exc.got, compared_with=exc.expected),
@@ -230,12 +256,14 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
             code, weight=check.weight, message_key=exc.message_key, message_args=exc.message_args,
         )
     if isinstance(exc, StudentRaised):
-        message = f"your code raised {exc.type_name}: {exc.message}"
+        args = {"type": exc.type_name, "message": exc.message}
+        message = english("student_raised", **args)
+        if found:
+            message = _diagnosed(message, found, lead, aside=True)
         return TestResult(
-            check.title, Outcome.ERROR, check.visibility, f"{message} ({found[1]})" if found else message,
+            check.title, Outcome.ERROR, check.visibility, message,
             Counterexample(plain_inputs, telling=_telling(found)), found[0] if found else None, traceback=exc.traceback,
-            weight=check.weight, message_key="student_raised",
-            message_args={"type": exc.type_name, "message": exc.message},
+            weight=check.weight, message_key="student_raised", message_args=args,
         )
     if isinstance(exc, Abort):
         counterexample = Counterexample(plain_inputs) if inputs else None
@@ -243,7 +271,6 @@ def _failure(check: Check, exc: BaseException, last_inputs: dict, student: Stude
                           traceback=exc.traceback, weight=check.weight, message_key=exc.message_key,
                           message_args=exc.message_args)
     # A bug in the check itself: report it as the grader's, not the student's.
-    return TestResult(check.title, Outcome.ERROR, check.visibility,
-                      f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it",
-                      weight=check.weight, message_key="internal_error",
-                      message_args={"error": f"{type(exc).__name__}: {exc}"})
+    error = f"{type(exc).__name__}: {exc}"
+    return TestResult(check.title, Outcome.ERROR, check.visibility, english("internal_error", error=error),
+                      weight=check.weight, message_key="internal_error", message_args={"error": error})

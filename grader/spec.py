@@ -74,6 +74,7 @@ TOP = {
     "name": Field("a lower-case name with dashes, such as \"conv-layer\"",
                   lambda v: isinstance(v, str) and _NAME.fullmatch(v) is not None, required=True),
     "title": Field("a non-empty string", _text),
+    "title_zh": Field("a non-empty string", _text),
     "file": Field("the file name students hand in, without .py (a Python identifier)",
                   lambda v: isinstance(v, str) and v.isidentifier()),
     "timeout_s": Field("a number of seconds greater than 0", _positive),

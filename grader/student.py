@@ -32,9 +32,9 @@ def _describe_call(target: str, args: tuple) -> Phrase:
     """``corr2d(tensor of shape (3, 3), 2)``: what a message says was called."""
     import torch
 
-    parts = [Phrase("call.tensor", f"tensor of shape {tuple(a.shape)}", shape=str(tuple(a.shape)))
-             if isinstance(a, torch.Tensor) else repr(a)[:40] for a in args]
-    return Phrase("call.signature", f"{target}({', '.join(parts)})", name=target, args=parts)
+    parts = [Phrase.engine("call.tensor", shape=str(tuple(a.shape))) if isinstance(a, torch.Tensor) else repr(a)[:40]
+             for a in args]
+    return Phrase.engine("call.signature", name=target, args=parts)
 
 
 class Student:
@@ -86,12 +86,9 @@ class Student:
             if self.exercise is not None:
                 self.timeouts[self.exercise.name] += 1
             seconds = timeout_s or self.session.limits.call_timeout_s
-            raise TimeoutSignal(f"{what} did not finish within {seconds:g} s (an endless loop, or far too slow)",
-                                key="call.timeout", args={"what": what, "seconds": float(seconds)}) from None
+            raise TimeoutSignal.engine("call.timeout", what=what, seconds=float(seconds)) from None
         except ProcessDied:
-            raise CrashSignal(f"the process running your code ended during {what}: did it call exit() or "
-                              "os._exit(), run out of memory, or crash?",
-                              key="call.died", args={"what": what}) from None
+            raise CrashSignal.engine("call.died", what=what) from None
         except wire.ProtocolError as exc:
             raise self._invalid_reply(what, exc) from None
         try:
@@ -100,17 +97,15 @@ class Student:
             raise self._invalid_reply(what, exc) from None
 
     def _out_of_budget(self) -> TimeoutSignal:
-        return TimeoutSignal(self.budget.message, key="not_run.budget", args=self.budget.args)
+        return TimeoutSignal.engine("not_run.budget", **self.budget.args)
 
     @staticmethod
     def _not_defined(name: str) -> NotImplementedSignal:
-        return NotImplementedSignal(f"{name} is not defined in the submission", key="call.not_defined",
-                                    args={"name": name})
+        return NotImplementedSignal.engine("call.not_defined", name=name)
 
     @staticmethod
     def _invalid_reply(what: str, exc: wire.ProtocolError) -> CrashSignal:
-        return CrashSignal(f"{what} sent back something that is not a valid answer ({exc})", key="call.invalid_reply",
-                           args={"what": what, "error": str(exc)})
+        return CrashSignal.engine("call.invalid_reply", what=what, error=str(exc))
 
     def _decode(self, reply: dict, what: str, name: str) -> Reply:
         ops = reply.get("ops") if isinstance(reply.get("ops"), dict) else {}
@@ -124,11 +119,9 @@ class Student:
             message = str(error.get("message", ""))[:2000]
             traceback = str(error.get("traceback", ""))[:4000]
             if error.get("not_implemented"):
-                raise NotImplementedSignal(f"{name} raises NotImplementedError: it is still the stub", traceback,
-                                           key="call.stub", args={"name": name})
+                raise NotImplementedSignal.engine("call.stub", traceback, name=name)
             if type_name == "SystemExit":
-                raise CrashSignal(f"{what} called exit() (SystemExit {message})", traceback, key="call.exit",
-                                  args={"what": what, "code": message})
+                raise CrashSignal.engine("call.exit", traceback, what=what, code=message)
             raise StudentRaised(type_name, message, traceback)
         grads = reply.get("grads")
         cut_off = isinstance(grads, dict) and bool(grads.get("cut_off"))
@@ -144,8 +137,7 @@ class Student:
         forbidden = _any_of(policy.forbidden_ops)
         used = sorted(op for op in ops if forbidden.search(op)) if forbidden else []
         if used:
-            raise ForbiddenSignal(f"{policy.message} ({what} ran {', '.join(used[:3])})", key="call.forbidden",
-                                  args={"policy": policy.phrase, "what": what, "ops": used[:3]})
+            raise ForbiddenSignal.engine("call.forbidden", policy=policy.phrase, what=what, ops=used[:3])
 
 
 @functools.lru_cache(maxsize=32)

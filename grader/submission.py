@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import containment
-from grader.messages import place
+from grader.messages import english, place
 
 MAX_BYTES = 2 * 1024 * 1024
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -32,6 +32,11 @@ class Problem:
     message_key: str | None = None
     message_args: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def keyed(cls, kind: str, key: str, where: str = "file", /, **args: Any) -> "Problem":
+        """A problem that says the catalogue's sentence ``key``: its English ``message`` is rendered from it."""
+        return cls(kind, english(key, **args), where, key, args)
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -44,13 +49,11 @@ class Submission:
 
 
 def link_problem(path: str) -> Problem:
-    return Problem("link", f"{path} is a symbolic link; the grader reads only files inside the submission, "
-                           "so hand in the file itself", message_key="problem.link", message_args={"path": path})
+    return Problem.keyed("link", "problem.link", path=path)
 
 
 def not_regular_problem(path: str) -> Problem:
-    return Problem("unreadable", f"{path} is not a regular file", message_key="problem.not_regular",
-                   message_args={"path": path})
+    return Problem.keyed("unreadable", "problem.not_regular", path=path)
 
 
 # ------------------------------------------------------------------ reading
@@ -69,23 +72,19 @@ def load(file: Path, *, id: str, source: str, root: Path | None = None) -> Submi
         why = link_problem(exc.relative) if exc.reason == "link" else not_regular_problem(exc.relative)
         return Submission(id, source, file, problems=(why,))
     except containment.TooLarge as exc:
-        return Submission(id, source, file, problems=(Problem(
-            "too_large", f"the file is {exc.size:,} bytes; submissions are limited to {MAX_BYTES:,} bytes",
-            message_key="problem.too_large", message_args={"size": f"{exc.size:,}", "limit": f"{MAX_BYTES:,}"}),))
+        return Submission(id, source, file, problems=(Problem.keyed(
+            "too_large", "problem.too_large", size=f"{exc.size:,}", limit=f"{MAX_BYTES:,}"),))
     except OSError as exc:
-        return Submission(id, source, file, problems=(Problem(
-            "unreadable", f"cannot read the file: {exc.strerror}",
-            message_key="problem.unreadable", message_args={"error": str(exc.strerror)}),))
+        return Submission(id, source, file, problems=(Problem.keyed(
+            "unreadable", "problem.unreadable", error=str(exc.strerror)),))
     if b"\x00" in raw:
-        return Submission(id, source, file, problems=(Problem(
-            "not_utf8", "the file is binary, not Python source", message_key="problem.binary"),))
+        return Submission(id, source, file, problems=(Problem.keyed("not_utf8", "problem.binary"),))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         byte = f"0x{raw[exc.start]:02x}"
-        return Submission(id, source, file, problems=(Problem(
-            "not_utf8", f"the file is not UTF-8 text (byte {exc.start} is {byte}); save it as UTF-8",
-            message_key="problem.not_utf8", message_args={"offset": exc.start, "byte": byte}),))
+        return Submission(id, source, file, problems=(Problem.keyed(
+            "not_utf8", "problem.not_utf8", offset=exc.start, byte=byte),))
     if file.suffix == ".ipynb":
         return _notebook(id, source, file, text)
     return _module(id, source, file, text)
@@ -94,25 +93,22 @@ def load(file: Path, *, id: str, source: str, root: Path | None = None) -> Submi
 def _module(id: str, source: str, file: Path, text: str) -> Submission:
     filename = file.name
     if not text.strip():
-        return Submission(id, source, file, problems=(Problem("no_code", "the file is empty",
-                                                              message_key="problem.empty"),))
+        return Submission(id, source, file, problems=(Problem.keyed("no_code", "problem.empty"),))
     try:
         tree = ast.parse(text, filename)
     except SyntaxError as exc:
         return Submission(id, source, file, problems=(_syntax_problem(exc, f"line {exc.lineno}"),))
     except (ValueError, RecursionError, MemoryError) as exc:
-        return Submission(id, source, file, problems=(Problem(
-            "syntax_error", f"the file cannot be parsed: {exc}",
-            message_key="problem.unparsable", message_args={"error": str(exc)}),))
+        return Submission(id, source, file, problems=(Problem.keyed(
+            "syntax_error", "problem.unparsable", error=str(exc)),))
     return Submission(id, source, file, plan={"kind": "module", "filename": filename, "source": text}, trees=(tree,))
 
 
 def _syntax_problem(exc: SyntaxError, where: str) -> Problem:
     line = (exc.text or "").rstrip()
-    detail = f"\n    {line}" if line else ""
     args = {"error": str(exc.msg), "where": place(where)} | ({"code": line} if line else {})
-    return Problem("syntax_error", f"SyntaxError: {exc.msg} ({where}){detail}", where,
-                   "problem.syntax_error_code" if line else "problem.syntax_error", args)
+    return Problem.keyed("syntax_error", "problem.syntax_error_code" if line else "problem.syntax_error", where,
+                         **args)
 
 
 # ----------------------------------------------------------------- notebooks
@@ -183,9 +179,8 @@ def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
         notebook = nbformat.reads(_stripped(text), as_version=4)
     except Exception as exc:  # nbformat raises many kinds for bad JSON and bad schemas
         error = f"{type(exc).__name__}: {str(exc)[:200]}"
-        return Submission(id, source, file, problems=(Problem(
-            "corrupt_notebook", f"the notebook cannot be read ({error})",
-            message_key="problem.corrupt_notebook", message_args={"error": error}),))
+        return Submission(id, source, file, problems=(Problem.keyed(
+            "corrupt_notebook", "problem.corrupt_notebook", error=error),))
     cells, trees = [], []
     for index, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
@@ -201,8 +196,7 @@ def _notebook(id: str, source: str, file: Path, text: str) -> Submission:
             pass  # the harness reports the cell and runs the next ones, as Jupyter would
         cells.append({"label": label, "filename": filename, "source": code})
     if not cells:
-        return Submission(id, source, file, problems=(Problem("no_code", "the notebook has no code cells",
-                                                              message_key="problem.no_code_cells"),))
+        return Submission(id, source, file, problems=(Problem.keyed("no_code", "problem.no_code_cells"),))
     return Submission(id, source, file, plan={"kind": "cells", "cells": cells}, trees=tuple(trees))
 
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from grader.tensorcheck import catalogue
 
-ASSIGNMENT_TITLE = {"en": "Padding, stride, channels and pooling (d2l 6.3–6.5)",
-                    "zh": "填充和步幅、多输入多输出通道、汇聚层（《动手学深度学习》6.3–6.5 节）"}
-
 MESSAGES: dict[str, dict[str, str]] = {
     **catalogue.MESSAGES,
     # ---- what each exercise asks, in the chapter's words

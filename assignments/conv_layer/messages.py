@@ -12,8 +12,6 @@ This file ships to students: nothing in it may reveal an answer the chapter does
 
 from __future__ import annotations
 
-ASSIGNMENT_TITLE = {"en": "Image convolution (d2l 6.2)", "zh": "图像卷积（《动手学深度学习》6.2 节）"}
-
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- comparisons shared by the checks (common.py)
     "shape": {"en": "{what} has shape {got} but should have {expected}.",

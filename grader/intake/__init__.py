@@ -138,8 +138,7 @@ def _read(entries: list[Entry], *, origin: str, name: str, lms: str | None, arch
             found = [replace(f, key=natural_id(Path(f.source))) for f in found]
     else:
         found, rest = _GROUPERS[system](entries, origin=origin, sep=sep)
-        note = Problem("unrecognised_name", f"not named as {system.capitalize()} names its submissions; graded "
-                       "without a student's identity", "file", "note.unrecognised_name", {"lms": system.capitalize()})
+        note = Problem.keyed("unrecognised_name", "note.unrecognised_name", lms=system.capitalize())
         found += [replace(f, notes=f.notes + (note,))
                   for f in plain.group(rest, system=plain_system, origin=origin, name=name, sep=sep, whole=False)]
     if archive and not any(c.is_code for f in found for c in f.files) and not any(f.problems for f in found):

@@ -131,8 +131,8 @@ def safe_parts(name: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def _problem(kind: str, message: str, key: str, **args: object) -> Problem:
-    return Problem(kind, message, "file", f"problem.{key}", {k: str(v) for k, v in args.items()})
+def _problem(kind: str, key: str, **args: object) -> Problem:
+    return Problem.keyed(kind, f"problem.{key}", **{k: str(v) for k, v in args.items()})
 
 
 def _extract_all(zf: zipfile.ZipFile, into: Path, budget: _Budget, depth: int, prefix: str = "") -> list[Entry]:
@@ -148,21 +148,16 @@ def _extract_all(zf: zipfile.ZipFile, into: Path, budget: _Budget, depth: int, p
         listed = prefix + raw
         parts = safe_parts(raw)
         if parts is None or not parts:
-            entries.append(Entry(listed, None, _problem(
-                "unsafe_entry", f"{raw!r}: the entry's name points outside the archive's folder; not extracted",
-                "unsafe_entry", entry=raw)))
+            entries.append(Entry(listed, None, _problem("unsafe_entry", "unsafe_entry", entry=raw)))
             continue
         name = prefix + "/".join(parts)
         mode = info.external_attr >> 16
         if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
             what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
-            entries.append(Entry(name, None, _problem(
-                "unsafe_entry", f"{raw!r} is {what}; not extracted", "special_entry", entry=raw, what=what)))
+            entries.append(Entry(name, None, _problem("unsafe_entry", "special_entry", entry=raw, what=what)))
             continue
         if info.flag_bits & _ENCRYPTED_FLAG:
-            entries.append(Entry(name, None, _problem(
-                "encrypted", f"{raw!r} is encrypted (password-protected); hand it in without a password",
-                "encrypted_entry", entry=raw)))
+            entries.append(Entry(name, None, _problem("encrypted", "encrypted_entry", entry=raw)))
             continue
         suffix = PurePosixPath(parts[-1]).suffix.lower()
         if suffix not in EXTRACTED_SUFFIXES:
@@ -177,11 +172,9 @@ def _extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, name: str
                  budget: _Budget, depth: int) -> list[Entry]:
     # Belt and braces: safe_parts already refused it.  A string check suffices: nothing in the folder is a link.
     if not os.path.normpath(dest).startswith(os.path.normpath(into) + os.sep):
-        return [Entry(name, None, _problem("unsafe_entry", f"{raw!r}: outside the archive's folder; not extracted",
-                                           "unsafe_entry", entry=raw))]
+        return [Entry(name, None, _problem("unsafe_entry", "unsafe_entry", entry=raw))]
     if dest.exists():
-        return [Entry(name, None, _problem("duplicate_entry", f"{raw!r} appears twice in the archive; the first "
-                                           "was kept", "duplicate_entry", entry=raw))]
+        return [Entry(name, None, _problem("duplicate_entry", "duplicate_entry", entry=raw))]
     nested = dest.suffix.lower() == ".zip"
     target = dest.with_name(dest.name + ".part") if nested else dest
     problem = _copy(zf, info, raw, target, budget)
@@ -191,18 +184,14 @@ def _extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, name: str
         return [Entry(name, dest)]
     try:
         if depth >= 1:
-            return [Entry(name, None, _problem(
-                "nested_archive", f"{raw!r} is an archive inside an archive inside the download; only one level "
-                "is opened", "nested_archive", entry=raw))]
+            return [Entry(name, None, _problem("nested_archive", "nested_archive", entry=raw))]
         dest.mkdir(mode=0o700)
         try:
             with zipfile.ZipFile(target) as inner:
                 return _extract_all(inner, dest, budget, depth + 1, prefix=name + "/")
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
                 UnicodeDecodeError) as exc:
-            return [Entry(name, None, _problem(
-                "corrupt_entry", f"{raw!r} is not a readable zip archive ({exc})", "corrupt_archive_entry",
-                entry=raw, error=exc))]
+            return [Entry(name, None, _problem("corrupt_entry", "corrupt_archive_entry", entry=raw, error=exc))]
     finally:
         target.unlink(missing_ok=True)
 
@@ -222,25 +211,20 @@ def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, target: Path, bu
                                        "a zip bomb, or not an archive of submissions")
                 if written > limits.entry_bytes:
                     target.unlink(missing_ok=True)
-                    return _problem("too_large", f"{raw!r} inflates to more than {limits.entry_bytes:,} bytes; "
-                                    "not extracted", "entry_too_large", entry=raw, limit=f"{limits.entry_bytes:,}")
+                    return _problem("too_large", "entry_too_large", entry=raw, limit=f"{limits.entry_bytes:,}")
                 if written > limits.ratio_floor and written > limits.ratio * max(info.compress_size, 1):
                     target.unlink(missing_ok=True)
-                    return _problem("too_large", f"{raw!r} inflates more than {limits.ratio} times its "
-                                    "compressed size (a zip bomb); not extracted", "entry_bomb", entry=raw,
-                                    ratio=limits.ratio)
+                    return _problem("too_large", "entry_bomb", entry=raw, ratio=limits.ratio)
                 out.write(chunk)
     except ArchiveError:
         target.unlink(missing_ok=True)
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
         target.unlink(missing_ok=True)
-        return _problem("corrupt_entry", f"{raw!r} is damaged in the archive ({exc})", "corrupt_entry",
-                        entry=raw, error=exc)
+        return _problem("corrupt_entry", "corrupt_entry", entry=raw, error=exc)
     except OSError as exc:
         target.unlink(missing_ok=True)
-        return _problem("corrupt_entry", f"{raw!r} cannot be extracted ({exc.strerror or exc})", "corrupt_entry",
-                        entry=raw, error=exc.strerror or exc)
+        return _problem("corrupt_entry", "unextractable_entry", entry=raw, error=exc.strerror or exc)
     return None
 
 

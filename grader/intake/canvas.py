@@ -98,8 +98,6 @@ def latest_uploads(files: list[Candidate]) -> tuple[list[Candidate], list[Proble
         latest, earlier = attempts[-1], attempts[:-1]
         dropped.update(id(f) for f in earlier)
         names = ", ".join(f.name for f in earlier)
-        notes.append(Problem("latest_attempt", f"graded the latest upload, {latest.name} (attachment "
-                             f"{latest.submission_id}); earlier uploads not graded: {names}", "file",
-                             "note.latest_attempt",
-                             {"file": latest.name, "attachment": latest.submission_id, "earlier": names}))
+        notes.append(Problem.keyed("latest_attempt", "note.latest_attempt", file=latest.name,
+                                   attachment=latest.submission_id, earlier=names))
     return [f for f in files if id(f) not in dropped], notes

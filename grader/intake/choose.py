@@ -38,18 +38,13 @@ def choose(files: Sequence[Candidate], *, expected_stem: str, names: Sequence[st
     if not code:
         others = [f for f in files if not f.is_code]
         if others:
-            listed = _names(others)
-            return Choice(None, problem=Problem(
-                "no_code", f"the submission holds no .py or .ipynb file (only {listed})", "file",
-                "problem.no_code_among", {"names": listed}))
-        return Choice(None, problem=Problem("no_code", "the folder holds no .py or .ipynb file", "file",
-                                            "problem.no_code_file"))
+            return Choice(None, problem=Problem.keyed("no_code", "problem.no_code_among", names=_names(others)))
+        return Choice(None, problem=Problem.keyed("no_code", "problem.no_code_file"))
     by_name = [f for f in code if f.match_stem == expected_stem]
     if len(by_name) == 1:
         chosen, others = by_name[0], [f for f in code if f is not by_name[0]]
-        return Choice(chosen, note=Problem(
-            "chosen_file", f"graded {chosen.name}, the assignment's file name; also there: {_names(others)}",
-            "file", "note.chosen_by_name", {"file": chosen.name, "others": _names(others)}))
+        return Choice(chosen, note=Problem.keyed("chosen_file", "note.chosen_by_name", file=chosen.name,
+                                                 others=_names(others)))
     pool = by_name or code
     # Each file scanned is parsed: a folder of hundreds of code files is not one submission anyway.
     counts = {id(f): defined(f, names) if len(pool) <= MAX_SCANNED else 0 for f in pool}
@@ -57,14 +52,10 @@ def choose(files: Sequence[Candidate], *, expected_stem: str, names: Sequence[st
     top = [f for f in pool if counts[id(f)] == best]
     if best > 0 and len(top) == 1:
         chosen, others = top[0], [f for f in code if f is not top[0]]
-        return Choice(chosen, note=Problem(
-            "chosen_file", f"graded {chosen.name}, which defines {best} of the assignment's {len(names)} names; "
-            f"also there: {_names(others)}", "file", "note.chosen_by_names",
-            {"file": chosen.name, "n": best, "total": len(names), "others": _names(others)}))
-    listed, file = _names(pool), f"{expected_stem}.py"
-    return Choice(None, problem=Problem(
-        "no_code", f"the folder holds several code files ({listed}); name the one to grade {file}",
-        "file", "problem.several_files", {"names": listed, "file": file}))
+        return Choice(chosen, note=Problem.keyed("chosen_file", "note.chosen_by_names", file=chosen.name, n=best,
+                                                 total=len(names), others=_names(others)))
+    return Choice(None, problem=Problem.keyed("no_code", "problem.several_files", names=_names(pool),
+                                              file=f"{expected_stem}.py"))
 
 
 def defined(file: Candidate, names: Sequence[str]) -> int:

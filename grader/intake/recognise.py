@@ -21,7 +21,7 @@ from grader.assignment import Assignment
 from grader.errors import UsageProblem
 from grader.intake.found import Candidate
 from grader.intake.choose import top_level_names
-from grader.messages import catalogue
+from grader.messages import english
 
 MAX_FILES = 500  # a batch bigger than a class: the first files decide
 _SHOWN = 4  # names a sentence lists before "…"
@@ -35,7 +35,7 @@ class Recognised:
 
     @property
     def why(self) -> str:
-        return catalogue("en").text(self.key, **self.args)
+        return english(self.key, **self.args)
 
 
 def recognise(files: Sequence[Candidate], assignments: Sequence[Assignment], *, what: str) -> Recognised:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import PurePath
 
+from grader.messages import english
 from grader.results import ExerciseResult, SubmissionResult, TestResult, Visibility
 
-HIDDEN_FAILED = "a hidden check did not pass (its inputs are not shown)"
 HIDDEN_FAILED_KEY = "for_students.hidden_failed"
+HIDDEN_FAILED = english(HIDDEN_FAILED_KEY)
 OUTPUT_WITHHELD = "(printed output withheld: hidden checks ran)"
 
 

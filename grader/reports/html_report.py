@@ -15,23 +15,12 @@ from typing import Any
 
 from grader.files import write_atomically
 from grader.messages import Catalogue
-from grader.reports import grids, isolation, lateness
+from grader.reports import grids, isolation, lateness, symbols
 from grader.reports.templating import HTML_LANG, environment, html_lang, number, version
-from grader.results import ExerciseResult, Outcome, Status, SubmissionResult, TestResult, Visibility
+from grader.results import ExerciseResult, Status, SubmissionResult, TestResult, Visibility
 
 OUTPUT_LIMIT = 4000  # characters of printed output shown
 TRACEBACK_LIMIT = 4000
-
-STATUS_SYMBOL = {
-    Status.PASSED: "✓",
-    Status.PARTIAL: "◐",
-    Status.FAILED: "✗",
-    Status.ERROR: "✗",
-    Status.TIMEOUT: "✗",
-    Status.FORBIDDEN: "✗",
-    Status.NOT_IMPLEMENTED: "○",
-}
-OUTCOME_SYMBOL = {Outcome.PASSED: "✓", Outcome.NOT_IMPLEMENTED: "○"}  # every other outcome: ✗
 
 
 @dataclass
@@ -145,7 +134,7 @@ def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True)
                 anchor = view.anchor
         properties.append(PropertyView(
             title=cat.check_title(test.name), visibility=cat.text(f"report.{test.visibility.value}"),
-            weight=number(test.weight), passed=test.passed, symbol=OUTCOME_SYMBOL.get(test.outcome, "✗"),
+            weight=number(test.weight), passed=test.passed, symbol=symbols.of_outcome(test.outcome),
             outcome=cat.outcome(test.outcome), anchor=anchor))
     description = cat.text(f"exercise.{exercise.name}.description")
     message = ""
@@ -155,7 +144,7 @@ def exercise_view(exercise: ExerciseResult, cat: Catalogue, loaded: bool = True)
         name=exercise.name, anchor=f"ex-{exercise.name}", title=cat.exercise_title(exercise.name),
         description="" if description.startswith("exercise.") else description,
         score=number(exercise.score), max_score=number(exercise.max_score), status=exercise.status.value,
-        status_text=cat.status(exercise.status), symbol=STATUS_SYMBOL[exercise.status], properties=properties,
+        status_text=cat.status(exercise.status), symbol=symbols.of_status(exercise.status), properties=properties,
         failures=failures, mistake=next((f.mistake for f in failures if f.mistake), None), message=message)
 
 

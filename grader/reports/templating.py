@@ -10,7 +10,7 @@ import jinja2
 
 from grader.bounded import printable
 
-from grader.reports import grids
+from grader.reports import grids, symbols
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
@@ -26,6 +26,7 @@ def environment() -> jinja2.Environment:
     env.tests["grid"] = lambda value: isinstance(value, grids.Grid)
     env.tests["stack"] = lambda value: isinstance(value, grids.Stack)
     env.filters["number"] = number
+    env.globals["symbols"] = symbols
     return env
 
 

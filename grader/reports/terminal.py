@@ -16,7 +16,7 @@ import click
 from grader import results
 from grader.bounded import printable_data
 from grader.messages import Catalogue
-from grader.reports import grids, isolation, lateness
+from grader.reports import grids, isolation, lateness, symbols
 from grader.results import Status, SubmissionResult, TestResult
 
 _STYLE = {
@@ -28,7 +28,6 @@ _STYLE = {
     Status.FORBIDDEN: "magenta",
     Status.NOT_IMPLEMENTED: "bright_black",
 }
-_SYMBOL = {Status.PASSED: "✓", Status.PARTIAL: "◐", Status.NOT_IMPLEMENTED: "○"}  # else ✗
 MAX_INLINE = 12  # entries of a grid printed in full; larger ones by their shape
 MAX_SLICES, MAX_SLICE = 2, 8  # a tensor of 3 axes or more: every (H, W) slice when so few and small, else one
 
@@ -66,11 +65,11 @@ def value_text(value: Any, cat: Catalogue, wrong: tuple[bool, ...] | None = None
     if grids.shape_only(value):
         return cat.text("report.shape", shape=grids.shape_only(value))
     text = grids.describe(value)
-    return text + "✗" if wrong and found is not None and found.rank == 0 and any(wrong) else text
+    return text + symbols.WRONG if wrong and found is not None and found.rank == 0 and any(wrong) else text
 
 
 def _inline(rows: list[list[Any]], mask: list[list[bool]] | None, rank: int) -> str:
-    cells = [[grids.format_number(v) + ("✗" if mask and mask[i][j] else "") for j, v in enumerate(row)]
+    cells = [[grids.format_number(v) + (symbols.WRONG if mask and mask[i][j] else "") for j, v in enumerate(row)]
              for i, row in enumerate(rows)]
     body = ", ".join("[" + ", ".join(row) + "]" for row in cells)
     return body if rank == 1 else f"[{body}]"
@@ -136,7 +135,7 @@ def _last_frame(traceback: str) -> list[str]:
 
 def failure_lines(test: TestResult, exercise: str, cat: Catalogue, loaded: bool, style) -> list[str]:
     message, original = cat.message(test, exercise, loaded)
-    lines = [style("✗ " + cat.check_title(test.name), bold=True)]
+    lines = [style(f"{symbols.WRONG} {cat.check_title(test.name)}", bold=True)]
     found = cat.diagnosis(test.diagnosis, exercise)
     if found and cat.leads(test.diagnosis):  # a certain diagnosis first: the symptom it causes may mislead
         lines.append(style(cat.text("terminal.mistake", text=found[0]), fg="red", bold=True))
@@ -200,7 +199,7 @@ def render(result: SubmissionResult, cat: Catalogue, *, color: bool = False, lat
     said = None  # the last plain message printed: a file that did not load fails every exercise the same way
     for exercise in result.exercises:
         points = f"{exercise.score:g}/{exercise.max_score:g}"
-        status = f"{_SYMBOL.get(exercise.status, '✗')} {cat.status(exercise.status)}"
+        status = f"{symbols.of_status(exercise.status)} {cat.status(exercise.status)}"
         lines.append(f"  {pad(exercise.name, name_cols)}  {pad(points, points_cols, right=True)}  " +
                      style(status, fg=_STYLE[exercise.status]))
         failures = [t for t in exercise.tests if not t.passed]
