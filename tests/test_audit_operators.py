@@ -151,6 +151,24 @@ def test_equivalence_compares_values_shapes_and_dtypes():
     assert equivalence.differ([1, 2.0], [1.0, 2]) is None
 
 
+def test_equivalence_is_the_checks_tolerance_so_a_mutant_the_checks_must_accept_is_equivalent():
+    import torch
+
+    from grader.tolerance import tolerance
+
+    # A small entry beside a large one: the checks allow it the error of the computation's scale.
+    reference = torch.tensor([[1000.0, 1.0]])
+    allowed = float(tolerance(1.0, 1000.0))
+    assert equivalence.differ(reference, reference + torch.tensor([[0.0, 0.9 * allowed]])) is None
+    assert "values differ" in equivalence.differ(reference, reference + torch.tensor([[0.0, 1.1 * allowed]]))
+    assert equivalence.differ(2.0, 2.0 + 0.9 * tolerance(2.0, 2.0)) is None
+    assert equivalence.differ(2.0, 2.0 + 1.1 * tolerance(2.0, 2.0)) is not None
+    inf, nan = float("inf"), float("nan")
+    assert equivalence.differ(torch.tensor([inf, nan]), torch.tensor([inf, nan])) is None
+    assert equivalence.differ(torch.tensor([inf, 1.0]), torch.tensor([5.0, 1.0])) is not None  # never "close" to ∞
+    assert equivalence.differ(inf, 5.0) is not None
+
+
 def outcome(id_, exercise, *, public, hidden, equivalent=None, diff="-a\n+b\n"):
     return report.MutantOutcome(id_, exercise, (exercise,), "flip", f"desc {id_}", diff, public, hidden,
                                 ("x: y",) if hidden else (), 1.5, equivalent, "why" if equivalent is not None else "")

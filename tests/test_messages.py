@@ -315,24 +315,66 @@ def test_grade_prints_a_line_per_submission_in_the_language_asked(tmp_path):
 
 
 def _messages_of(result):
-    """Every (key, args, English message) a result holds."""
+    """Every (key, args, English message, diagnosis) a result holds."""
     for issue in result.load_issues:
-        yield issue.message_key, issue.message_args, issue.message
+        yield issue.message_key, issue.message_args, issue.message, None
     for exercise in result.exercises:
-        yield exercise.message_key, exercise.message_args, exercise.message
+        first = next((t for t in exercise.tests if not t.passed), None)
+        yield exercise.message_key, exercise.message_args, exercise.message, first and first.diagnosis
         for test in exercise.tests:
-            yield test.message_key, test.message_args, test.message
+            yield test.message_key, test.message_args, test.message, test.diagnosis
 
 
-def test_the_english_sentence_of_the_graders_own_keys_is_the_message_itself(engine_results, assignment):
-    """So an English report says exactly what result.json's ``message`` says.  (A check's message may have its
-    diagnosis appended, which the reports show on their own: those keys are left out.)"""
-    en = catalogue("en", assignment)
-    keyed = [(key, args, message) for result in engine_results.values() for key, args, message in _messages_of(result)
-             if key and key.split(".")[0] in ("not_run", "call", "problem")]
-    assert {key.split(".")[0] for key, _, _ in keyed} == {"not_run", "call", "problem"}
-    for key, args, message in keyed:
-        assert en.sentence(key, args, message) == message, key
+def _assert_rendered_from_the_catalogue(keyed) -> None:
+    """Each engine key's English message is ``english(key, **args)``; a check's message whose diagnosis the
+    runner added to it says that sentence first (a certain diagnosis) or last, and the rendering in between."""
+    for key, args, message, diagnosis in keyed:
+        rendered = messages.english(key, **(args or {}))
+        if diagnosis and message != rendered:
+            assert message.startswith(rendered) or message.endswith(rendered), (key, message)
+        else:
+            assert message == rendered, (key, message, rendered)
+
+
+def test_the_graders_own_sentences_are_stored_as_the_catalogue_renders_them(engine_results, grader_public):
+    """Written once, in grader.messages: what result.json's ``message`` says is the catalogue's English."""
+    raised = grade(grader_public, CORPUS / "matmul_first_row.py")  # your code raised ..., with its diagnosis
+    keyed = [entry for result in [*engine_results.values(), raised] for entry in _messages_of(result)
+             if entry[0] in messages.MESSAGES]
+    assert {key for key, *_ in keyed} >= {
+        "not_run.not_defined", "not_run.load_stopped", "not_run.forbidden", "not_run.after_timeouts",
+        "call.forbidden", "call.timeout", "call.died", "call.stub", "student_raised", "problem.syntax_error_code",
+        "problem.empty", "problem.not_utf8"}
+    assert any(key == "student_raised" and diagnosis for key, _, _, diagnosis in keyed)
+    _assert_rendered_from_the_catalogue(keyed)
+
+
+def test_load_problems_of_the_student_process_and_redacted_checks_are_stored_as_the_catalogue_renders_them():
+    from grader.reports.for_students import redact
+
+    units = [{"label": "cell 2", "status": "timeout"}, {"label": "line 9", "status": "died"},
+             {"label": "file", "status": "crashed", "error": {"type": "ProcessDied", "message": "gone"}}]
+    many = [{"label": f"cell {n}", "status": "exception", "error": {"type": "ValueError", "message": "x"}}
+            for n in range(500)]
+    issues = _load_issues(LoadReport(units=units)) + _load_issues(LoadReport(units=many))[-1:]
+    assert [i.message_key for i in issues] == ["problem.load_timeout", "problem.load_died", "problem.load_crashed",
+                                               "problem.too_many_issues"]
+    hidden = Result("t", Outcome.FAILED, Visibility.HIDDEN, "corr2d(X, K) is wrong", message_key="values_wrong")
+    exercise = ExerciseResult("corr2d", 0.0, 20.0, Status.FAILED, (hidden,), hidden.message, message_key="values_wrong")
+    redacted = redact(SubmissionResult("conv-layer", "s", "s.py", 0.0, 20.0, (exercise,))).exercises[0]
+    _assert_rendered_from_the_catalogue([(i.message_key, i.message_args, i.message, None) for i in issues] +
+                                        [(r.message_key, {}, r.message, None) for r in (redacted, *redacted.tests)])
+
+
+def test_english_renders_phrases_lists_and_numbers_as_the_reports_do_and_refuses_an_unknown_key():
+    place = messages.place("line 3")
+    assert messages.english("not_run.forbidden", policy={"key": "policy.none", "args": {}, "en": "no built-ins"},
+                            found=["conv2d (line 3)", "conv1d (line 4)"]) == \
+        "no built-ins (found conv2d (line 3), conv1d (line 4))"
+    assert messages.english("not_run.budget", seconds=60.0).endswith("time budget of 60 s for all its checks")
+    assert messages.english("problem.load_timeout", where=place).startswith("line 3 did not finish")
+    with pytest.raises(KeyError, match="shape"):
+        messages.english("shape", what="x", got="(1,)", expected="(2,)")  # an assignment's key, not the engine's
 
 
 def _problem_files(folder: Path) -> dict[str, Path]:
@@ -394,6 +436,7 @@ def test_every_problem_reading_a_submission_has_a_sentence_in_both_languages(ass
             problems[name], = load(path, id=name, source=str(path)).problems
     for name, problem in (problems | _intake_problems(tmp_path)).items():
         assert problem.message_key and zh.has(problem.message_key), name
+        assert messages.english(problem.message_key, **problem.message_args) == problem.message, name
         assert en.sentence(problem.message_key, problem.message_args, problem.message) == problem.message, name
         assert zh.sentence(problem.message_key, problem.message_args, problem.message) != problem.message, name
 
@@ -405,3 +448,23 @@ def test_a_name_a_failed_notebook_cell_defines_is_explained_in_both_languages(gr
                     "(ValueError: oops)", "Conv2D 未定义：定义它的第 3 个单元格没有运行完（ValueError: oops）。")
     _assert_chinese(result, zh, en, "learn_kernel is not defined", "learn_kernel 未定义：提交中找不到它。",
                     in_terminal=False)
+
+
+def test_the_assignment_title_in_both_languages_comes_from_assignment_toml_only(tmp_path):
+    import tomllib
+
+    from conftest import two_assignment_course
+    from grader import spec
+
+    for assignment in all_assignments(ROOT):
+        data = tomllib.loads((assignment.folder / "assignment.toml").read_text(encoding="utf-8"))
+        assert catalogue("en", assignment).text("assignment.title") == data["title"]
+        assert catalogue("zh", assignment).text("assignment.title") == data["title_zh"] != data["title"]
+        assert not hasattr(messages.assignment_messages(assignment), "ASSIGNMENT_TITLE")
+    # Without title_zh the Chinese reports use the title; a title_zh that is not text is refused by name.
+    course = two_assignment_course(tmp_path, 'name = "tiny-sums"\ntitle = "Sums"\n\n[[exercise]]\nname = "add"\n'
+                                             'points = 100\n')
+    tiny = next(a for a in all_assignments(course) if a.name == "tiny-sums")
+    assert catalogue("zh", tiny).text("assignment.title") == "Sums"
+    assert spec.validate({"name": "x", "title_zh": 3, "exercise": [{"name": "f", "points": 100}]}) == [
+        "title_zh: expected a non-empty string, got 3 (an integer)"]

@@ -362,3 +362,36 @@ def _result(output: str = "", counterexample: Counterexample | None = None) -> S
                   "corr2d(X, K) is wrong", counterexample)
     exercise = ExerciseResult("corr2d", 0.0, 20.0, Status.FAILED, (test,))
     return SubmissionResult("conv-layer", "s", "s.py", 0.0, 20.0, (exercise,), output=output)
+
+
+# ------------------------------------------------------------------ the status symbols, written once
+
+def _code_strings(path: Path) -> list[str]:
+    """The string constants of a module, its docstrings left out (they may mention a symbol)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+def test_the_status_symbols_are_written_once_and_every_report_shows_them_from_there(graded, en, zh):
+    from grader.reports import symbols
+
+    marks = set(symbols.LEGEND.values())
+    for path in (ROOT / "grader").rglob("*.py"):
+        if path.name != "symbols.py":
+            assert not [s for s in _code_strings(path) if marks & set(s)], path
+    for path in (ROOT / "grader" / "reports" / "templates").glob("*.j2"):
+        assert not marks & set(re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)), path
+    # ... and the legend, the overview and the terminal's status column show them.
+    html = unescape(html_report.render(graded["chapter"], en))
+    assert "✓ passed · ◐ partly right · ✗ failed or error · ○ not implemented" in html
+    assert "✓ 通过 · ◐ 部分正确 · ✗ 未通过或出错 · ○ 未实现" in unescape(html_report.render(graded["chapter"], zh))
+    text = terminal.render(graded["template"], en, color=False)
+    assert text.count(f"{symbols.NOT_IMPLEMENTED} not implemented") == len(graded["template"].exercises)
+    for status in Status:
+        assert symbols.of_status(status) in marks

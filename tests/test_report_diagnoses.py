@@ -155,6 +155,31 @@ def test_a_global_read_leads_the_html_report_before_the_shape_it_causes(global_k
     assert f"<strong>{seen}:</strong>" in article[symptom:]
 
 
+def test_a_global_reads_stored_message_leads_with_the_diagnosis_then_says_what_the_check_saw(global_kernel,
+                                                                                             assignment):
+    # result.json, the CSV exports and JUnit read the stored message: it must not start with the +1 either.
+    import json
+
+    from grader.messages import catalogue
+    from grader.reports import json_report
+
+    mistake, _ = catalogue("en", assignment).diagnosis("global_read", "corr2d")
+    failure = first_failure(global_kernel, "corr2d")
+    assert failure.message.startswith(f"{mistake} What the check saw: corr2d(X, K) has shape (0, 0) but should have "
+                                      "(1, 1)")
+    assert failure.message_key == "shape"  # the reports render the symptom by its key, after the diagnosis
+    stored = next(e for e in json.loads(json_report.dumps(global_kernel))["exercises"] if e["name"] == "corr2d")
+    assert stored["message"] == failure.message and stored["tests"][0]["message"].startswith(mistake)
+
+
+def test_a_layer_reading_a_global_kernel_leads_with_the_layers_own_sentence(chapter, assignment):
+    from grader.messages import catalogue
+
+    mistake, _ = catalogue("en", assignment).diagnosis("global_read", "Conv2D")
+    assert mistake.startswith("The layer's output does not change when its weight changes")
+    assert first_failure(chapter, "Conv2D").message.startswith(f"{mistake} What the check saw: ")
+
+
 def test_a_diagnosis_read_off_the_answer_still_follows_the_message(grader_public, assignment):
     from grader.messages import catalogue
     from grader.reports import html_report, terminal
@@ -163,6 +188,7 @@ def test_a_diagnosis_read_off_the_answer_still_follows_the_message(grader_public
     cat = catalogue("en", assignment)
     lines = terminal.failure_lines(first_failure(result, "corr2d"), "corr2d", cat, True, lambda text, **kw: text)
     assert lines[2].startswith("mistake: ") and not lines[1].startswith("mistake: ")
+    assert first_failure(result, "corr2d").message.startswith("corr2d(X, K) is wrong in ")  # the symptom, then why
     article = html_report.render(result, cat)
     article = article[article.index('<article class="failure" id="corr2d-'):]
     assert article.index('<p class="message">') < article.index('<div class="diagnosis">')
