@@ -47,8 +47,14 @@ def open_atomically(path: Path, *, binary: bool = False, newline: str | None = N
     path = Path(path)
     fd, temp = _create(path, mode)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                       newline=None if binary else newline) as handle:
+        handle = os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                           newline=None if binary else newline)
+    except BaseException:
+        os.close(fd)
+        temp.unlink(missing_ok=True)
+        raise
+    try:
+        with handle:
             yield handle
         # closed: everything buffered is written (a full disk shows here at the latest)
         os.replace(temp, path)
