@@ -185,8 +185,8 @@ CORPORA = {"conv-layer": CORPUS, "conv-channels": ROOT / "tests" / "corpus_conv_
 def representative(manifest: list[dict]) -> list[dict]:
     """One correct submission and, for each exercise broken and each way a failure shows (a status, or a diagnosis
     seen in something else than the values: a type, a gradient, the operators run, an input modified), the first
-    submission that has it: every check fails somewhere and every kind of failure is replayed, at a third of the
-    grading of conv-channels' whole corpus (which test_conv_channels.py grades once, without replay)."""
+    submission that has it: every check fails somewhere and every kind of failure is replayed, at under half the
+    grading of conv-channels' whole corpus (test_conv_channels.py grades all of it, once)."""
     from test_channels_corpus import SYMPTOM_OF_DIAGNOSIS
 
     chosen, seen = [], set()
