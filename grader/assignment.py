@@ -1,7 +1,8 @@
 """Assignments: their spec (``assignment.toml``), checks, probes and reference.
 
 An assignment folder holds ``assignment.toml``, ``probes.py`` (student-side
-procedures, public), ``public.py`` (checks whose oracle reveals nothing) and,
+procedures, public; loaded into student processes when ``[student] probes``
+names any), ``public.py`` (checks whose oracle reveals nothing) and,
 in the instructor's checkout only, ``hidden/`` (checks against the reference
 in ``reference/``).  Students' installed package has the public half only.
 """
@@ -64,14 +65,18 @@ class Assignment:
     course_root: Path | None  # the instructor's checkout (with reference/), when found
     budget_s: float = DEFAULT_BUDGET_S  # wall-clock seconds for a whole submission (``budget_s``; grader.budget)
     title_zh: str = ""  # the title in Chinese (``title_zh``; the English title when not given)
+    # What its student processes get (``[student]``): the book functions d2l's stand-in provides, and probes.
+    d2l: tuple[str, ...] = ()
+    probes: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
         return sum(e.points for e in self.exercises)
 
     @property
-    def probes_file(self) -> Path:
-        return self.folder / "probes.py"
+    def probe_files(self) -> list[Path]:
+        """What student processes import to register the declared probes: none when none is declared."""
+        return [self.folder / spec.PROBES_FILE] if self.probes else []
 
     @property
     def has_hidden(self) -> bool:
@@ -116,8 +121,9 @@ class Assignment:
         return module
 
 
-# The checks' shared library (grader/): a change to it can change a verdict as surely as the assignment's own checks.
-SHARED = ("tolerance.py", "checks.py", "tensorcheck")
+# The checks' shared library (grader/): a change to it can change a verdict as surely as the assignment's own checks;
+# and the d2l stand-in, whose book functions a submission may call.
+SHARED = ("tolerance.py", "checks.py", "tensorcheck", "sandbox/d2l_shim.py", "sandbox/d2l_book")
 GRADER_DIR = Path(__file__).parent
 
 
@@ -257,4 +263,6 @@ def _parse(spec_file: Path, course_root: Path | None) -> Assignment:
         course_root=course_root,
         budget_s=float(data.get("budget_s", DEFAULT_BUDGET_S)),
         title_zh=data.get("title_zh", data.get("title", data["name"])),
+        d2l=tuple(data.get("student", {}).get("d2l", ())),
+        probes=tuple(data.get("student", {}).get("probes", ())),
     )

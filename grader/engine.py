@@ -105,7 +105,8 @@ class Grader:
                  limits: Limits = Limits(), one_submission: bool = False, replay_dir: Path | None | bool = True):
         self.assignment, self.visibilities, self.limits = assignment, visibilities, limits
         # A template for one submission skips warming up what only some submissions use (torch.optim).
-        self.template = template_for(limits, [assignment.probes_file], warm_everything=not one_submission)
+        self.template = template_for(limits, assignment.probe_files, d2l=assignment.d2l,
+                                     warm_everything=not one_submission)
         self.checks: dict[str, list[Check]] = {}
         self.english: Catalogue | None = None  # the assignment's English sentences, once its package is importable
         self.slot: slots.Slot | None = None

@@ -1,9 +1,11 @@
 """``assignment.toml``, validated strictly and by name before anything uses it.
 
 A short table of the keys each table may hold (top level, ``[policy.NAME]``,
-``[[exercise]]``), their types and whether they are required, then the checks
-that span keys: the points add up to ``points_total`` (100 unless stated), a
-policy an exercise names exists, exercise names are distinct identifiers.
+``[[exercise]]``, ``[student]``), their types and whether they are required, then
+the checks that span keys: the points add up to ``points_total`` (100 unless
+stated), a policy an exercise names exists, exercise names are distinct
+identifiers, the d2l stand-in has the book functions ``[student] d2l`` names,
+and ``probes.py`` registers exactly the probes ``[student] probes`` names.
 Every problem found is reported at once, each naming the file, the key's path
 (``exercise[3].points``, exercises counted from 1 as they appear in the file)
 and what was expected.  A new key is added to the tables below.
@@ -11,6 +13,7 @@ and what was expected.  A new key is added to the tables below.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import math
 import re
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import AssignmentError
+from grader.sandbox.d2l_shim import BOOK
 
 POINTS_TOTAL = 100  # what the exercises' points add up to unless ``points_total`` says otherwise
 
@@ -81,6 +85,7 @@ TOP = {
     "budget_s": Field("a number of seconds greater than 0", _positive),
     "points_total": Field("a number greater than 0", _positive),
     "policy": Field("tables [policy.NAME]", lambda v: isinstance(v, dict)),
+    "student": Field("a table [student]", lambda v: isinstance(v, dict)),
     "exercise": Field("one or more [[exercise]] tables",
                       lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, dict) for e in v),
                       required=True),
@@ -92,6 +97,13 @@ POLICY = {
     "forbidden_attributes": Field("a list of names", _texts),
     "forbidden_modules": Field("a list of module names", _texts),
 }
+# What every student process of the assignment gets besides torch and the submission.
+STUDENT = {
+    "d2l": Field(f"a list of the book functions d2l's stand-in can provide ({', '.join(BOOK)})", _texts),
+    "probes": Field("a list of the names probes.py registers with @probe(NAME)",
+                    lambda v: _texts(v) and all(n.isidentifier() for n in v)),
+}
+PROBES_FILE = "probes.py"  # in the assignment's folder, beside assignment.toml
 EXERCISE = {
     "name": Field("the Python name students define (an identifier)",
                   lambda v: isinstance(v, str) and v.isidentifier(), required=True),
@@ -111,15 +123,29 @@ def load(file: Path) -> dict[str, Any]:
         raise SpecError(file, [f"cannot be read: {exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(file, [f"is not TOML: {exc}"]) from None
-    problems = validate(data)
+    problems = validate(data, file.parent)
     if problems:
         raise SpecError(file, problems)
     return data
 
 
-def validate(data: dict[str, Any]) -> list[str]:
-    """The problems of ``data`` (a parsed ``assignment.toml``), each naming its key; [] when it is valid."""
+def validate(data: dict[str, Any], folder: Path | None = None) -> list[str]:
+    """The problems of ``data`` (a parsed ``assignment.toml``), each naming its key; [] when it is valid.
+
+    With ``folder`` (the assignment's), also that its ``probes.py`` registers the probes ``[student]`` names.
+    """
     problems = _table(data, TOP, "")
+    student = data.get("student") if isinstance(data.get("student"), dict) else {}
+    problems += _table(student, STUDENT, "student.")
+    if STUDENT["d2l"].valid(student.get("d2l", [])):
+        for name in student.get("d2l", []):
+            if name not in BOOK:
+                close = difflib.get_close_matches(name, BOOK, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"student.d2l: {name!r} is not a book function d2l's stand-in provides{hint}; "
+                                f"expected one of {', '.join(BOOK)} (BOOK in grader/sandbox/d2l_shim.py)")
+    if folder is not None and STUDENT["probes"].valid(student.get("probes", [])):
+        problems += _probes(student.get("probes", []), folder / PROBES_FILE)
     policies = data.get("policy") if isinstance(data.get("policy"), dict) else {}
     for name, policy in policies.items():
         if not isinstance(policy, dict):
@@ -150,6 +176,26 @@ def validate(data: dict[str, Any]) -> list[str]:
         stated = "points_total" if "points_total" in data else f"{POINTS_TOTAL} (points_total, when not stated)"
         problems.append(f"exercise[*].points: the exercises' points add up to {sum(points):g}; expected {stated} "
                         f"= {total:g}")
+    return problems
+
+
+def _probes(declared: list[str], file: Path) -> list[str]:
+    """``declared`` against the probes ``file`` registers (``@probe("NAME")`` on its top-level functions)."""
+    if not file.is_file():
+        return [f"student.probes: expected {file.name} beside assignment.toml to register them"] if declared else []
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+        return [f"student.probes: {file.name} cannot be read: {exc}"]
+    registered = [d.args[0].value for node in tree.body if isinstance(node, ast.FunctionDef)
+                  for d in node.decorator_list
+                  if isinstance(d, ast.Call) and getattr(d.func, "id", getattr(d.func, "attr", None)) == "probe"
+                  and d.args and isinstance(d.args[0], ast.Constant) and isinstance(d.args[0].value, str)]
+    problems = [f"student.probes: {file.name} registers no probe named {name!r} (expected one of the names it "
+                f"registers with @probe(NAME): {', '.join(registered) or 'it registers none'})"
+                for name in declared if name not in registered]
+    problems += [f"student.probes: {file.name} registers the probe {name!r}, which student.probes does not name; "
+                 "expected every probe it registers to be declared" for name in registered if name not in declared]
     return problems
 
 

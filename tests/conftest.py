@@ -1,9 +1,13 @@
-"""Shared fixtures: one warm grader per session, since a template process costs seconds to start."""
+"""Shared fixtures: one warm grader per assignment and visibility per session, since a template process costs
+seconds to start, and the reference graded once."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -26,15 +30,68 @@ def assignment():
 
 
 @pytest.fixture(scope="session")
-def grader_all(assignment):
-    with Grader(assignment, visibilities=ALL) as grader:
-        yield grader
+def graders() -> Callable[[str], Grader]:
+    """name -> a warm grader of that assignment with public and hidden checks, started on first use."""
+    started: dict[str, Grader] = {}
+
+    def get(name: str) -> Grader:
+        if name not in started:
+            started[name] = Grader(find(name, ROOT), visibilities=ALL).__enter__()
+        return started[name]
+
+    yield get
+    for grader in started.values():
+        grader.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def reference_result(graders) -> Callable[[str], object]:
+    """name -> the result of grading that assignment's reference with public and hidden checks (graded once)."""
+    results = {}
+
+    def get(name: str):
+        if name not in results:
+            grader = graders(name)
+            path = ROOT / "reference" / f"{grader.assignment.expected_stem}.py"
+            results[name] = grader.grade(Job(path, path.stem, str(path)))
+        return results[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def grader_all(graders):
+    return graders("conv-layer")
 
 
 @pytest.fixture(scope="session")
 def grader_public(assignment):
     with Grader(assignment, visibilities=PUBLIC) as grader:
         yield grader
+
+
+def grader_command() -> list[str]:
+    """The installed ``grader`` script, as users run it."""
+    script = Path(sys.executable).with_name("grader")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
+
+
+@pytest.fixture(scope="session")
+def student_install(tmp_path_factory) -> Path:
+    """The package as students get it: the built wheel, installed into a folder of its own."""
+    folder = tmp_path_factory.mktemp("student")
+    # Built from a copy: an in-tree build leaves build/ behind, and a stale build/ would leak into later wheels.
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                 ".pytest_cache", ".hypothesis"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(folder / "dist")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    [wheel] = (folder / "dist").glob("grader-*.whl")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                                str(folder / "site"), str(wheel)], capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    return folder
 
 
 def grade(grader: Grader, path: Path, id: str | None = None):

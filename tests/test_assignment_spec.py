@@ -135,6 +135,61 @@ def test_the_error_names_the_file_and_lists_every_problem(tmp_path):
         spec.load(file)
 
 
+# ------------------------------------------------------------------- [student]: what student processes get
+
+PROBES = '''from grader.sandbox.harness import probe
+
+
+@probe("layer")
+def layer(namespace):
+    return {}
+'''
+
+
+def test_the_student_table_names_book_functions_the_stand_in_has():
+    assert problems(VALID + '\n[student]\nd2l = ["corr2d"]\nprobes = []\n') == []
+    assert one_problem(VALID + '\n[student]\nd2l = ["corr2D", "corr2d"]\n') == (
+        "student.d2l: 'corr2D' is not a book function d2l's stand-in provides (did you mean 'corr2d'?); "
+        "expected one of corr2d (BOOK in grader/sandbox/d2l_shim.py)")
+    assert one_problem(VALID + '\n[student]\nd2l = "corr2d"\n') == (
+        "student.d2l: expected a list of the book functions d2l's stand-in can provide (corr2d), "
+        "got 'corr2d' (a string)")
+    assert one_problem(VALID + '\n[student]\nd2l = []\nprobe = ["x"]\n').startswith(
+        "student.probe: unknown key (did you mean 'probes'?); expected one of d2l, probes")
+    assert one_problem('student = 3\n' + VALID) == "student: expected a table [student], got 3 (an integer)"
+
+
+def test_the_declared_probes_are_exactly_those_probes_py_registers(tmp_path):
+    declared = lambda names: problems_in(tmp_path, VALID + f"\n[student]\nprobes = {names}\n")  # noqa: E731
+    assert declared('["layer"]') == ["student.probes: expected probes.py beside assignment.toml to register them"]
+    (tmp_path / "probes.py").write_text(PROBES, encoding="utf-8")
+    assert declared('["layer"]') == []
+    assert declared('["layer", "stack"]') == [
+        "student.probes: probes.py registers no probe named 'stack' (expected one of the names it registers "
+        "with @probe(NAME): layer)"]
+    assert declared("[]") == ["student.probes: probes.py registers the probe 'layer', which student.probes does "
+                              "not name; expected every probe it registers to be declared"]
+    assert declared('["2d"]') == [
+        "student.probes: expected a list of the names probes.py registers with @probe(NAME), got ['2d'] (a list)"]
+
+
+def problems_in(folder: Path, text: str) -> list[str]:
+    (folder / "assignment.toml").write_text(text, encoding="utf-8")
+    try:
+        spec.load(folder / "assignment.toml")
+    except spec.SpecError as error:
+        return list(error.problems)
+    return []
+
+
+def test_the_committed_assignments_declare_what_their_students_get():
+    assignments = {a.name: a for a in all_assignments(ROOT)}
+    assert assignments["conv-layer"].d2l == ()  # corr2d is its first exercise
+    assert assignments["conv-layer"].probes == ("conv2d_layer",)
+    assert assignments["conv-channels"].d2l == ("corr2d",)  # the channels section calls d2l.corr2d
+    assert assignments["conv-channels"].probes == () and assignments["conv-channels"].probe_files == []
+
+
 # ------------------------------------------------------------------- a course folder with two assignments
 
 @pytest.fixture(scope="module")

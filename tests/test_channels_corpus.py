@@ -31,9 +31,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from grader.assignment import find as find_assignment
+from grader.sandbox import d2l_shim
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus_conv_channels"
 MANIFEST = tomllib.loads((CORPUS / "manifest.toml").read_text(encoding="utf-8"))["submission"]
+D2L = find_assignment("conv-channels", ROOT).d2l  # the book functions its students' d2l provides
 
 EXERCISES = (
     "conv_output_shape", "corr2d_pad_stride", "corr2d_multi_in", "corr2d_multi_in_out",
@@ -69,9 +73,17 @@ SEARCH = settings(max_examples=1500, deadline=None, database=None, phases=[Phase
 
 
 def load(path: Path):
+    """The corpus file as a student process runs it: ``d2l`` is the stand-in with what conv-channels declares."""
     spec = importlib.util.spec_from_file_location(f"conv_channels_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    saved = {n: m for n, m in sys.modules.items() if n == "d2l" or n.startswith("d2l.")}
+    d2l_shim.install(D2L)
+    try:
+        spec.loader.exec_module(module)
+    finally:  # the file keeps its d2l; this process gets its own back
+        for name in [n for n in sys.modules if n == "d2l" or n.startswith("d2l.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
     return module
 
 

@@ -32,23 +32,14 @@ def as_notebook(path: Path, folder: Path) -> Path:
     return out
 
 
-def test_reference_scores_full_marks_with_hidden_checks(grader_all):
-    result = grade(grader_all, REFERENCE)
-    assert result.score == result.max_score == 100
-    assert all(e.status is Status.PASSED for e in result.exercises)
-    assert {t.visibility.value for e in result.exercises for t in e.tests} == {"public", "hidden"}
-    assert not result.load_issues
-
-
+# (the reference as a .py and the committed templates: tests/test_every_assignment.py, for every assignment)
 def test_reference_as_a_notebook_scores_full_marks(grader_all, tmp_path):
     result = grade(grader_all, as_notebook(REFERENCE, tmp_path))
     assert result.score == 100, [(e.name, e.message) for e in result.exercises if e.status is not Status.PASSED]
 
 
-@pytest.mark.parametrize("make", [lambda tmp: TEMPLATE, lambda tmp: TEMPLATE_NOTEBOOK,
-                                  lambda tmp: as_notebook(TEMPLATE, tmp)], ids=["py", "ipynb", "generated-ipynb"])
-def test_unmodified_template_scores_zero_and_every_exercise_is_not_implemented(grader_all, tmp_path, make):
-    result = grade(grader_all, make(tmp_path))
+def test_the_template_cut_into_cells_scores_zero_and_every_exercise_is_not_implemented(grader_all, tmp_path):
+    result = grade(grader_all, as_notebook(TEMPLATE, tmp_path))
     assert result.score == 0
     assert {e.name: e.status for e in result.exercises} == {e.name: Status.NOT_IMPLEMENTED for e in result.exercises}
     assert not result.load_issues

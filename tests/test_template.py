@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import textwrap
 import tokenize
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, grader_command
 from grader import student_template
 from grader.assignment import all_assignments
 from grader.student_template import TemplateError, module_text, notebook_text, solution_regions
@@ -26,11 +25,6 @@ INTRO = "# Exercises\n\nDo them.\n"
 
 def ids(assignments) -> list[str]:
     return [a.name for a in assignments]
-
-
-def grader_command() -> list[str]:
-    script = Path(sys.executable).with_name("grader")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -49,16 +43,7 @@ def strip(source: str, **statements: str) -> str:
 
 
 # ---------------------------------------------------------------- the committed templates
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=ids(ASSIGNMENTS))
-def test_the_committed_templates_are_byte_for_byte_what_the_command_writes(assignment):
-    made = student_template.render(assignment)
-    folder = ROOT / "student_template"
-    for name, text in made.files().items():
-        assert (folder / name).read_bytes() == text.encode("utf-8"), \
-            f"student_template/{name} is stale: run `grader template {assignment.name}`"
-    assert student_template.stale(made, folder) == []
+# (that they are what the command writes: tests/test_every_assignment.py)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=ids(ASSIGNMENTS))

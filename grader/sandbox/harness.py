@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from grader.sandbox import wire
@@ -196,9 +197,6 @@ def warm_up(*, everything: bool = True) -> None:
     torch.set_num_interop_threads(1)
     torch.ones(2, 2).sum().item()  # initialise the allocator and dispatcher once
 
-    from grader.sandbox import d2l_shim
-
-    d2l_shim.install_if_missing()
     with _op_watcher():
         x = torch.ones(3, 3, requires_grad=True)
         b = torch.zeros(1, requires_grad=True)
@@ -215,17 +213,39 @@ def warm_up(*, everything: bool = True) -> None:
     wire.decode(wire.encode([x, (1, 2.0), {"a": None}]))
 
 
-def template_options(argv: list[str]) -> tuple[tuple[str, ...], bool, list[str]]:
-    """``[--disable=LAYER,...] [--warm=common|everything] [PROBES_FILE ...]``, as both kinds of template
-    process are started: (layers to treat as unavailable, whether to warm up everything, probe files)."""
-    argv = list(argv)
-    disabled = tuple(n for n in argv.pop(0)[len("--disable="):].split(",") if n) \
-        if argv and argv[0].startswith("--disable=") else ()
-    warm = argv.pop(0)[len("--warm="):] if argv and argv[0].startswith("--warm=") else "everything"
-    return disabled, warm == "everything", argv
+@dataclass(frozen=True)
+class TemplateOptions:
+    """How a template process (either kind) is started: ``[--disable=LAYER,...] [--warm=common|everything]
+    [--d2l=NAME,...] [PROBES_FILE ...]``."""
+
+    disabled: tuple[str, ...] = ()  # sandbox layers to treat as unavailable
+    everything: bool = True  # whether to warm up everything (see ``warm_up``)
+    d2l: tuple[str, ...] = ()  # the book functions the d2l stand-in provides (``[student] d2l``)
+    probes: tuple[str, ...] = ()  # the assignment's probe files
+
+    def argv(self) -> list[str]:
+        return ["--disable=" + ",".join(self.disabled), "--warm=" + ("everything" if self.everything else "common"),
+                "--d2l=" + ",".join(self.d2l), *self.probes]
+
+    @classmethod
+    def parse(cls, argv: list[str]) -> "TemplateOptions":
+        flags = {a[2:].partition("=")[0]: a.partition("=")[2] for a in argv if a.startswith("--")}
+        names = lambda key: tuple(n for n in flags.get(key, "").split(",") if n)  # noqa: E731
+        return cls(names("disable"), flags.get("warm", "everything") == "everything", names("d2l"),
+                   tuple(a for a in argv if not a.startswith("--")))
 
 
-def load_probes(paths: list[str]) -> None:
+def prepare(options: TemplateOptions) -> None:
+    """Make this interpreter what every student process of the assignment starts from: warm, with its d2l
+    stand-in and its probes."""
+    from grader.sandbox import d2l_shim
+
+    warm_up(everything=options.everything)
+    d2l_shim.install(options.d2l)
+    load_probes(options.probes)
+
+
+def load_probes(paths: tuple[str, ...]) -> None:
     """Import the assignment's probe files (public code), which register themselves with ``probe``."""
     for index, path in enumerate(paths):
         spec = importlib.util.spec_from_file_location(f"grader_probes_{index}", path)

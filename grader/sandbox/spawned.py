@@ -6,7 +6,7 @@ torch (and with it Apple's system frameworks) is unsafe, as CPython's own
 every session gets a fresh interpreter, started with a clean environment and
 warmed up *before* a session needs it (``workers.Spawner`` keeps one spare):
 
-    python -I -c BOOTSTRAP GRADER_ROOT [--disable=LAYER,...] [--warm=common|everything] [PROBES_FILE ...]
+    python -I -c BOOTSTRAP GRADER_ROOT [--disable=LAYER,...] [--warm=common|everything] [--d2l=NAME,...] [PROBES_FILE ...]
 
 Frames (``wire``) arrive on stdin and leave on stdout; everything the student
 prints goes to stderr, which the grader reads with a cap.  The process
@@ -108,10 +108,9 @@ def main(argv: list[str]) -> None:
 
     from grader.sandbox import harness
 
-    disabled, everything, probes = harness.template_options(argv)
-    harness.warm_up(everything=everything)
-    harness.load_probes(probes)
-    offered = layers(disabled)
+    options = harness.TemplateOptions.parse(argv)
+    harness.prepare(options)
+    offered = layers(options.disabled)
     wire.send_frame(channel, {"ready": True, "pid": os.getpid(), **offered})
     try:
         request = wire.recv_frame(channel)  # a spare the grader no longer needs ends in PipeChannel

@@ -253,14 +253,14 @@ def _make_readable(top: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``CONTROL_FD [--disable=...] [--warm=...] [PROBES_FILE ...]``, as ``zygote.main``: run the zygote in a root
+    """``CONTROL_FD [--disable=...] [--warm=...] [--d2l=...] [PROBES_FILE ...]``, as ``zygote.main``: run the zygote in a root
     of its own (executing the interpreter again there), or where it is installed when that cannot be built."""
     control_fd, options = argv[0], argv[1:]
     from grader.sandbox import harness
 
-    disabled, _, probes = harness.template_options(options)
+    parsed = harness.TemplateOptions.parse(options)
     grader_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-    layout = plan(grader_root, probes) if possible(disabled) else None
+    layout = plan(grader_root, list(parsed.probes)) if possible(parsed.disabled) else None
     if layout is not None:
         try:
             build(layout)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import confine, wire
+from grader.sandbox import confine, harness, wire
 from grader.sandbox.template_root import BOOTSTRAP
 from grader.sandbox.processes import CallTimedOut, ForkedProcess, ProcessDied, SandboxError, SpawnedProcess
 
@@ -122,16 +122,18 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-def template_for(limits: "Limits", probe_files: list[Path], *, warm_everything: bool) -> "Template":
-    """The template of ``limits.process_model`` ("auto": fork where it is possible and safe, else spawn)."""
+def template_for(limits: "Limits", probe_files: list[Path], *, d2l: tuple[str, ...] = (),
+                 warm_everything: bool) -> "Template":
+    """The template of ``limits.process_model`` ("auto": fork where it is possible and safe, else spawn), whose
+    student processes get ``probe_files`` and the d2l stand-in with the book functions ``d2l``."""
     model = limits.process_model
     if model == "auto":
         model = "fork" if can_fork() else "spawn"
     if model == "fork":
-        return Zygote(probe_files, disabled_layers=limits.disabled_layers, warm_everything=warm_everything)
+        return Zygote(probe_files, d2l=d2l, disabled_layers=limits.disabled_layers, warm_everything=warm_everything)
     if model == "spawn":
         # One submission needs one process; a batch keeps a spare warming while a submission is graded.
-        return Spawner(probe_files, disabled_layers=limits.disabled_layers, warm_everything=warm_everything,
+        return Spawner(probe_files, d2l=d2l, disabled_layers=limits.disabled_layers, warm_everything=warm_everything,
                        spare=warm_everything)
     raise SandboxError(f"unknown process model {model!r} (known: auto, fork, spawn)")
 
@@ -144,22 +146,22 @@ class Template:
     ``alive``, ``start_process`` and ``close``.
     """
 
-    def __init__(self, probe_files: list[Path] = (), *, python: str = sys.executable, ready_timeout_s: float = 120.0,
-                 disabled_layers: tuple[str, ...] = (), warm_everything: bool = True):
-        self.probe_files = [str(Path(p).resolve()) for p in probe_files]
-        self.warm_everything = warm_everything  # see harness.warm_up
+    def __init__(self, probe_files: list[Path] = (), *, d2l: tuple[str, ...] = (), python: str = sys.executable,
+                 ready_timeout_s: float = 120.0, disabled_layers: tuple[str, ...] = (), warm_everything: bool = True):
         self.python = python
         self.ready_timeout_s = ready_timeout_s
         self.disabled_layers = confine.check_layer_names(disabled_layers)
+        # What every student process starts from (harness.prepare): read by the template's interpreter.
+        self.options = harness.TemplateOptions(self.disabled_layers, warm_everything, tuple(d2l),
+                                               tuple(str(Path(p).resolve()) for p in probe_files))
         self.layers: dict[str, Any] = {}  # what this machine offers: {layer: bool}
         self.layer_errors: dict[str, str] = {}  # why a layer is not available
         self.starts = 0  # interpreters started
 
     def _command(self, module: str, *first: str) -> list[str]:
-        """A fresh, isolated interpreter running ``grader.sandbox.<module>.main`` (see harness.template_options)."""
+        """A fresh, isolated interpreter running ``grader.sandbox.<module>.main`` (see harness.TemplateOptions)."""
         return [self.python, "-I", "-c", BOOTSTRAP.format(module=module), str(GRADER_ROOT), *first,
-                "--disable=" + ",".join(self.disabled_layers),
-                "--warm=" + ("everything" if self.warm_everything else "common"), *self.probe_files]
+                *self.options.argv()]
 
     def require(self, layers: tuple[str, ...] = confine.LAYERS) -> None:
         """Raise ``WeakSandbox`` unless every one of ``layers`` is available here."""

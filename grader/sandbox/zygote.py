@@ -8,7 +8,8 @@ instructor's folders (Linux, as root), then answers ``fork`` requests on its con
 request (one frame of ``wire``, JSON) carries the session's socket and output pipe as file descriptors.
 
 Run as ``python -m grader.sandbox.zygote CONTROL_FD [--disable=LAYER,...] [--warm=common|everything]
-[PROBES_FILE ...]`` (see ``harness.warm_up`` for what each warm-up loads).
+[--d2l=NAME,...] [PROBES_FILE ...]`` (``harness.TemplateOptions``; see ``harness.warm_up`` for what each
+warm-up loads).
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ def main(argv: list[str]) -> None:
 
     from grader.sandbox import harness
 
-    disabled, everything, probes = harness.template_options(argv[1:])
-    confine.disable(disabled)
+    options = harness.TemplateOptions.parse(argv[1:])
+    confine.disable(options.disabled)
     # Probe the sandbox layers before torch is imported: the trial forks are cheap then.
     found = confine.probe()
-    harness.warm_up(everything=everything)
-    harness.load_probes(probes)
+    harness.prepare(options)
     # Children are reaped automatically; the grader watches them through their sockets.  As a
     # subreaper, this process (not the machine's init) also inherits and reaps their orphans.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

@@ -1,20 +1,12 @@
-"""Correct: everything reuses the chapter's corr2d (d2l.corr2d, defined here) and pool2d.
+"""Correct: everything reuses the chapter's corr2d as the channels section does, ``d2l.corr2d`` (from d2l,
+which conv-channels' students get: ``[student] d2l``), and the pooling section's pool2d.
 
 Stride: the stride-1 result subsampled ([::s]); padding: F.pad first; the (c_i*k_h*k_w)-row patch
 matrix: one corr2d per channel with a one-hot kernel per window offset.
 """
 import torch
+from d2l import torch as d2l
 from torch.nn import functional as F
-
-
-def corr2d(X, K):  #@save
-    """计算二维互相关运算"""
-    h, w = K.shape
-    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
 
 
 def conv_output_shape(input_shape, kernel_size, padding=(0, 0), stride=(1, 1)):
@@ -24,15 +16,15 @@ def conv_output_shape(input_shape, kernel_size, padding=(0, 0), stride=(1, 1)):
 
 def corr2d_pad_stride(X, K, padding=(0, 0), stride=(1, 1)):
     P = F.pad(X, (padding[1], padding[1], padding[0], padding[0]))
-    return corr2d(P, K)[::stride[0], ::stride[1]]
+    return d2l.corr2d(P, K)[::stride[0], ::stride[1]]
 
 
 def corr2d_multi_in(X, K):
-    return sum(corr2d(x, k) for x, k in zip(X, K))
+    return sum(d2l.corr2d(x, k) for x, k in zip(X, K))
 
 
 def corr2d_multi_in_out(X, K):
-    return torch.stack([corr2d_multi_in(X, k) for k in K], 0)
+    return d2l.stack([corr2d_multi_in(X, k) for k in K], 0)
 
 
 def corr2d_multi_in_out_1x1(X, K):
@@ -50,7 +42,7 @@ def corr2d_multi_matmul(X, K):
             for b in range(k_w):
                 E = torch.zeros((k_h, k_w))
                 E[a, b] = 1.0
-                rows.append(corr2d(x, E).reshape(-1))  # X[c, i + a, j + b] for every (i, j)
+                rows.append(d2l.corr2d(x, E).reshape(-1))  # X[c, i + a, j + b] for every (i, j)
     h, w = X.shape[1] - k_h + 1, X.shape[2] - k_w + 1
     patches = torch.stack(rows).to(K.dtype)  # corr2d builds float32 rows
     return torch.matmul(K.reshape(c_o, -1), patches).reshape(c_o, h, w)
@@ -58,7 +50,7 @@ def corr2d_multi_matmul(X, K):
 
 def compose_kernels(K1, K2):
     a, b = K2.shape
-    return corr2d(F.pad(K1, (b - 1, b - 1, a - 1, a - 1)), torch.flip(K2, (0, 1)))
+    return d2l.corr2d(F.pad(K1, (b - 1, b - 1, a - 1, a - 1)), torch.flip(K2, (0, 1)))
 
 
 def pool2d(X, pool_size, mode='max'):
