@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import CORPUS, ROOT, failing_cells_notebook, grade
 from grader import cli, intake, messages
+from grader.assignment import all_assignments
 from grader.engine import PUBLIC, Grader, _load_issues
 from grader.messages import catalogue, default_lang, normalize_lang
 from grader.reports import html_report, json_report, terminal
