@@ -3,9 +3,12 @@ seconds to start, and the reference graded once."""
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +21,12 @@ from grader.engine import ALL, PUBLIC, Grader, Job
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
+
+# Replay records of this run only: the suite must not read what an earlier run (or another checkout) left in
+# the user's cache, nor leave its own there.  Set before any grader starts; a run may still choose a folder.
+if "GRADER_REPLAY_DIR" not in os.environ:
+    os.environ["GRADER_REPLAY_DIR"] = tempfile.mkdtemp(prefix="grader-test-replay-")
+    atexit.register(shutil.rmtree, os.environ["GRADER_REPLAY_DIR"], ignore_errors=True)
 
 
 def corpus_manifest() -> list[dict]:
