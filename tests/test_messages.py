@@ -41,7 +41,8 @@ def _keyword(call: ast.Call, name: str):
 
 
 def _check_sources() -> list[Path]:
-    return [CONV / "common.py", CONV / "properties.py"]
+    # conv-layer's checks and the library they are built on (its general diagnoses: sign, scale, first row)
+    return [CONV / "common.py", CONV / "properties.py", *sorted((ROOT / "grader" / "tensorcheck").glob("*.py"))]
 
 
 def _is_code(node) -> bool:
@@ -52,8 +53,8 @@ def _is_code(node) -> bool:
 def _diagnosis_codes() -> set[str]:
     """Every code the checks can produce, read from their source.
 
-    ``diagnosis="code"`` of a Mismatch, ``"a" if ... else "b"`` codes, and ("code", "explanation") pairs, which
-    diagnoses return and CORR_VARIANTS lists.
+    ``diagnosis="code"`` of a Mismatch, ``"a" if ... else "b"`` codes, ``return "a_code"``, and ("code",
+    "explanation") pairs, which diagnoses return and the variants list.
     """
     codes = set()
     for path in _check_sources():
@@ -62,6 +63,8 @@ def _diagnosis_codes() -> set[str]:
             if _is_code(value):
                 codes.add(value.value)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Return) and _is_code(node.value) and "_" in node.value.value:
+                codes.add(node.value.value)  # what a shape alone says (tensorcheck's shape_diagnosis)
             if isinstance(node, ast.IfExp) and _is_code(node.body) and _is_code(node.orelse):
                 codes |= {node.body.value, node.orelse.value}
             if isinstance(node, ast.Tuple) and len(node.elts) >= 2 and _is_code(node.elts[0]) and (

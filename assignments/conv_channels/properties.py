@@ -8,7 +8,6 @@ their inputs, their oracles and the named mistakes each is compared with ("it eq
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from grader.checks import Mismatch, StudentRaised, Suite
 from grader.replay import recorded
 from grader.tensorcheck import compare, gradients, operators
+from grader.tensorcheck.diagnoses import modifies_inputs
 from grader.tensorcheck.inputs import DTYPES, lively, tensors, upstream, values
 from grader.tensorcheck.simplify import Layout
 
@@ -164,22 +164,19 @@ def _fits(padded: bool = True) -> Callable[[dict], bool]:
 
 
 # How a counterexample simplifies (grader.tensorcheck.simplify): which axes are tied, what must still fit.
-PAD_STRIDE = Layout(axes={"X": ("n_h", "n_w"), "K": ("k_h", "k_w")}, valid=_fits())
+# Shapes and dtype only: the values are drawn from a seed Hypothesis already shrinks, and trying entries one
+# by one on (c, h, w) tensors costs a student call each, which grading all submissions pays for.
+PAD_STRIDE = Layout(axes={"X": ("n_h", "n_w"), "K": ("k_h", "k_w")}, valid=_fits(), values=False)
 CHANNELS = {
     "in": Layout(axes={"X": ("c_i", "n_h", "n_w"), "K": ("c_i", "k_h", "k_w")},
-                 at_most=(("k_h", "n_h"), ("k_w", "n_w"))),
+                 at_most=(("k_h", "n_h"), ("k_w", "n_w")), values=False),
     "in_out": Layout(axes={"X": ("c_i", "n_h", "n_w"), "K": ("c_o", "c_i", "k_h", "k_w")},
-                     at_most=(("k_h", "n_h"), ("k_w", "n_w"))),
+                     at_most=(("k_h", "n_h"), ("k_w", "n_w")), values=False),
 }
 CHANNELS["1x1"] = CHANNELS["in_out"]
-COMPOSE = Layout(axes={"K1": ("a_h", "a_w"), "K2": ("b_h", "b_w")})
-POOL = Layout(axes={"X": ("n_h", "n_w")}, valid=_fits(padded=False))
-POOL_MULTI = Layout(axes={"X": ("c", "n_h", "n_w")}, valid=_fits())
-
-
-def _shapes_only(layout: Layout) -> Layout:
-    """For values drawn distinct (a unique maximum) or tied on purpose: only the shapes and dtype simplify."""
-    return dataclasses.replace(layout, values=False)
+COMPOSE = Layout(axes={"K1": ("a_h", "a_w"), "K2": ("b_h", "b_w")}, values=False)
+POOL = Layout(axes={"X": ("n_h", "n_w")}, valid=_fits(padded=False), values=False)
+POOL_MULTI = Layout(axes={"X": ("c", "n_h", "n_w")}, valid=_fits(), values=False)
 
 
 def _q(shape, dtype=torch.float32, seed: int = 0) -> torch.Tensor:
@@ -361,23 +358,6 @@ def _swapped_channels(name: str, o: Oracles) -> Callable:
     return diagnose
 
 
-def _modifies_inputs(name: str, make: Callable[[dict], tuple], labels: tuple[str, ...]) -> Callable:
-    """A call that raised when its inputs required grad (autograd refuses in-place changes to a leaf) may
-    still say: without gradients, it changes its input."""
-
-    def diagnose(student, inputs: dict, failure: Exception) -> tuple | None:
-        try:
-            reply = student.call(name, *make(inputs))
-        except StudentRaised:
-            return None
-        modified = [n for n, changed in zip(labels, reply.args_changed) if changed]
-        if modified:
-            return "input_modified", f"{name} changes its input {', '.join(modified)} in place"
-        return None
-
-    return diagnose
-
-
 def _corr_scale(X: torch.Tensor, K: torch.Tensor) -> float:
     """The largest magnitude an output can have: the tolerance scales with it."""
     if X.numel() == 0 or K.numel() == 0:
@@ -446,7 +426,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("corr2d_pad_stride", title="gradients flow through corr2d_pad_stride to X and K and are right",
                  weight=2, given=pad_stride_inputs(), max_examples=max(n // 2, 4), simplify=PAD_STRIDE.simplify,
-                 diagnose=_modifies_inputs("corr2d_pad_stride",
+                 diagnose=modifies_inputs("corr2d_pad_stride",
                                            lambda i: (i["X"], i["K"], i["padding"], i["stride"]), ("X", "K")))
     def pad_stride_gradients(student, X, K, padding, stride):
         expected = o.corr(X, K, padding, stride)
@@ -490,7 +470,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         grads.__name__ = "gradients"
         suite.check(name, title=f"gradients flow through {name} to X and K and are right", weight=2,
                     given=channel_inputs(kernel), max_examples=max(n // 2, 4), simplify=CHANNELS[kernel].simplify,
-                    diagnose=_modifies_inputs(name, lambda i: (i["X"], i["K"]), ("X", "K")))(grads)
+                    diagnose=modifies_inputs(name, lambda i: (i["X"], i["K"]), ("X", "K")))(grads)
 
         if one_product:
             def product(student, X, K):
@@ -539,7 +519,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("compose_kernels", title="gradients flow through compose_kernels to K1 and K2 and are right",
                  weight=1, given=compose_inputs(), max_examples=max(n // 3, 3), simplify=COMPOSE.simplify,
-                 diagnose=_modifies_inputs("compose_kernels", lambda i: (i["K1"], i["K2"]), ("K1", "K2")))
+                 diagnose=modifies_inputs("compose_kernels", lambda i: (i["K1"], i["K2"]), ("K1", "K2")))
     def compose_gradients(student, K1, K2):
         expected = o.compose(K1, K2)
         G = upstream(expected.shape, K1.dtype)
@@ -580,8 +560,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply, G
 
     @suite.check("pool2d", title="gradients flow through pool2d to X and are right (distinct values)", weight=2,
-                 given=pool_inputs(("distinct",)), max_examples=max(n // 2, 4), simplify=_shapes_only(POOL).simplify,
-                 diagnose=_modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], i["mode"] or "max"), ("X",)))
+                 given=pool_inputs(("distinct",)), max_examples=max(n // 2, 4), simplify=POOL.simplify,
+                 diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], i["mode"] or "max"), ("X",)))
     def pool_gradients(student, X, pool_size, mode):
         reply, G = pool_grad_reply(student, X, pool_size, mode)
         expected = grads_of("pool", (X, pool_size, mode or "max"), (0,), G)
@@ -589,9 +569,9 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("pool2d", title="where maxima tie, pool2d passes on each window's gradient exactly once", weight=2,
                  given=pool_inputs(("ties",)).map(lambda i: {**i, "mode": "max"}), max_examples=max(n // 2, 4),
-                 simplify=_shapes_only(POOL).simplify,
+                 simplify=POOL.simplify,
                  examples=[{"X": torch.ones(3, 4), "pool_size": (2, 2), "mode": "max"}],
-                 diagnose=_modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], "max"), ("X",)))
+                 diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], "max"), ("X",)))
     def pool_ties(student, X, pool_size, mode):
         reply, G = pool_grad_reply(student, X, pool_size, mode, positive=True)
         (grad,) = gradients.require_gradients(reply, "pool2d", ("X",))
@@ -627,7 +607,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("pool2d_multi", title="gradients flow through pool2d_multi to X and are right (distinct values)",
                  weight=2, given=pool_multi_inputs(("distinct",)), max_examples=max(n // 2, 4),
-                 simplify=_shapes_only(POOL_MULTI).simplify)
+                 simplify=POOL_MULTI.simplify)
     def multi_gradients(student, X, pool_size, padding, stride, mode):
         expected = o.pool_multi(X, pool_size, padding, stride, mode)
         G = upstream(expected.shape, X.dtype)

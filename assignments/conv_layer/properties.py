@@ -16,10 +16,11 @@ from typing import Any, Callable
 import torch
 from hypothesis import strategies as st
 
-from grader.checks import Mismatch, Phrase, StudentRaised, Suite
+from grader.checks import Mismatch, Phrase, Suite
 from grader.replay import recorded
 from grader.sandbox.wire import meta
 from grader.tensorcheck import compare, gradients, operators
+from grader.tensorcheck.diagnoses import answer, either, modifies_inputs
 from grader.tensorcheck.inputs import lively
 
 from . import common as c
@@ -65,15 +66,6 @@ def torch_oracles() -> Oracles:
 # that a coincidence (an all-zero input after shrinking) cannot hide the pattern.
 
 
-def _answer(call) -> torch.Tensor | None:
-    """The student's answer as a tensor, or None when the call raised or returned something else."""
-    try:
-        value = call()
-    except StudentRaised:
-        return None
-    return value if isinstance(value, torch.Tensor) else None
-
-
 def _same_answer(answers: list) -> bool:
     first = answers[0]  # empty answers are equal whatever the kernel: they prove nothing
     return first is not None and first.numel() > 0 and all(
@@ -105,7 +97,7 @@ def _ignores_kernel(name: str, oracle: Callable = c.corr) -> Callable:
             ((8, 8), [*_kernels((2, 2), X.dtype), lively((1, 3), X.dtype, start=0.5)]),
         ):
             Xp = lively(x_shape, X.dtype)
-            answers = [_answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
+            answers = [answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
             if _same_answer(answers) and _distinct([c.corr(Xp, k) for k in kernels]):
                 expected = oracle(Xp, kernels[0]).to(Xp.dtype)
                 shown = {"inputs": {"X": Xp, "K": kernels[0]}, "expected": expected, "got": answers[0]}
@@ -122,7 +114,7 @@ def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple | 
     weights = [*_kernels((2, 2), torch.float32), lively((1, 3), torch.float32, start=0.5)]
     answers = []
     for w in weights:
-        answers.append(_answer(lambda w=w: student.probe(
+        answers.append(answer(lambda w=w: student.probe(
             "conv2d_layer", "Conv2D", kernel_size=tuple(w.shape), weight=w,
             bias=torch.zeros(1), x=x).value.get("value")))
     if _same_answer(answers) and _distinct([c.corr(x, w) for w in weights]):
@@ -144,7 +136,7 @@ def _partial_rows(name: str) -> Callable:
         Xp = lively((k_h + 2, k_w + 2), K.dtype)
 
         def right(X: torch.Tensor) -> bool:
-            got = _answer(lambda: student.call(name, X, Kp).value)
+            got = answer(lambda: student.call(name, X, Kp).value)
             expected = c.corr(X, Kp)
             return got is not None and got.shape == expected.shape and \
                 compare.is_close(got.double(), expected, c.corr_scale(X, Kp))
@@ -162,44 +154,10 @@ def _partial_rows(name: str) -> Callable:
     return diagnose
 
 
-def _modifies_inputs(name: str, names: tuple[str, ...] = ("X", "K")) -> Callable:
-    """A call that raised (autograd refuses in-place changes to a leaf) may still say: the input is changed."""
-
-    def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-        # Fresh distinct values: a shrunk all-zero input survives ``X -= X.mean()`` unchanged.
-        args = [lively(inputs[n].shape, inputs[n].dtype, start=i + 1.0) for i, n in enumerate(names)]
-        try:
-            reply = student.call(name, *args)
-        except StudentRaised:
-            return None
-        modified = [n for n, changed in zip(names, reply.args_changed) if changed]
-        if modified:
-            return "input_modified", f"{name} changes its input {', '.join(modified)} in place"
-        return None
-
-    return diagnose
-
-
-def _either(*diagnoses: Callable) -> Callable:
-    """The first of ``diagnoses`` that names the mistake.
-
-    A diagnosis calls the student again; a call that runs past the time limit there ends the diagnosis
-    but must not count against the exercise's later checks (they stop after repeated timeouts).
-    """
-
-    def diagnose(student, inputs, failure):
-        before = Counter(student.timeouts)
-        try:
-            for d in diagnoses:
-                found = d(student, inputs, failure)
-                if found:
-                    return found
-            return None
-        finally:
-            student.timeouts.clear()
-            student.timeouts.update(before)
-
-    return diagnose
+def _modifies_inputs(name: str) -> Callable:
+    # Fresh distinct values: a shrunk all-zero input survives ``X -= X.mean()`` unchanged.
+    return modifies_inputs(name, lambda i: (lively(i["X"].shape, i["X"].dtype, start=1.0),
+                                            lively(i["K"].shape, i["K"].dtype, start=2.0)), ("X", "K"))
 
 
 # ----------------------------------------------------------------- register
@@ -213,7 +171,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # ---------------------------------------------------------------- corr2d
     @suite.check("corr2d", title="corr2d(X, K) equals the cross-correlation of X and K", weight=4,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
+                 diagnose=either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_values(student, X, K):
         reply = student.call("corr2d", X, K)
@@ -222,14 +180,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("corr2d", title="gradients flow through corr2d to X and K and are right", weight=3,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
+                 diagnose=either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_gradients(student, X, K, grad_output):
         reply = student.call("corr2d", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
 
     @suite.check("corr2d", title="corr2d leaves X and K unchanged", weight=1, given=corr_inputs(max_n),
-                 max_examples=5, diagnose=_either(_ignores_kernel("corr2d")),
+                 max_examples=5, diagnose=either(_ignores_kernel("corr2d")),
                  simplify=c.simplify_grids)
     def corr2d_pure(student, X, K):
         reply = student.call("corr2d", X, K)
@@ -240,7 +198,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # ---------------------------------------------------------------- Conv2D
     @suite.check("Conv2D", title="Conv2D has weight and bias parameters of the right shapes", weight=2,
                  given=layer_parameters(), examples=[chapter_layer_example()], max_examples=4,
-                 diagnose=_either(_layer_ignores_weight))
+                 diagnose=either(_layer_ignores_weight))
     def conv2d_parameters(student, kernel_size, weight, bias, x):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=kernel_size).value
         check_layer_structure(report, kernel_size)
@@ -252,7 +210,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="Conv2D.forward computes corr2d(x, weight) + bias", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_layer_ignores_weight), simplify=c.LAYER.simplify)
+                 diagnose=either(_layer_ignores_weight), simplify=c.LAYER.simplify)
     def conv2d_forward(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
@@ -260,7 +218,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight, bias and input are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_layer_ignores_weight), simplify=c.LAYER.simplify)
+                 diagnose=either(_layer_ignores_weight), simplify=c.LAYER.simplify)
     def conv2d_gradients(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x, grad_output=grad_output).value
@@ -310,7 +268,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- conv2d_strict
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
+                 diagnose=either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
                  simplify=c.simplify_grids)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
@@ -325,7 +283,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # Found by `grader audit`: a conv2d_strict under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("conv2d_strict", title="gradients flow through conv2d_strict to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=_either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
     def strict_gradients(student, X, K, grad_output):
         reply = student.call("conv2d_strict", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         # conv2d_strict(X, K) = corr2d(X, flip(K)): the oracle's corr2d gradients, K's flipped back
@@ -333,7 +291,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         check_gradients(reply, (gx, torch.flip(gk, dims=(0, 1))), X, K, grad_output, "conv2d_strict")
 
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
-                 given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
+                 given=corr_inputs(max_n), max_examples=5, diagnose=either(_ignores_kernel("conv2d_strict")),
                  simplify=c.simplify_grids)
     def strict_pure(student, X, K):
         reply = student.call("conv2d_strict", X, K)
@@ -344,7 +302,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # --------------------------------------------------------- corr2d_matmul
     @suite.check("corr2d_matmul", title="corr2d_matmul(X, K) equals the cross-correlation", weight=3,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
+                 diagnose=either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
                  simplify=c.simplify_grids)
     def matmul_values(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
@@ -354,13 +312,13 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # Found by `grader audit`: a corr2d_matmul under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("corr2d_matmul", title="gradients flow through corr2d_matmul to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=_either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
     def matmul_gradients(student, X, K, grad_output):
         reply = student.call("corr2d_matmul", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d_matmul")
 
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
-                 examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
+                 examples=[c.chapter_example()], max_examples=1, diagnose=either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
         # The operators come from inside the student process: only a right answer earns this point.
