@@ -109,7 +109,8 @@ def test_a_constraint_on_integer_arguments_is_kept():
 
 def test_values_drawn_distinct_keep_their_values_and_only_shapes_shrink():
     shapes_only = dataclasses.replace(GRIDS_NO_G, values=False)
-    inputs = {"X": torch.tensor([[0.5, 2.0], [-3.0, 1.5]], dtype=torch.float64), "K": torch.tensor([[1.5]], dtype=torch.float64)}
+    inputs = {"X": torch.tensor([[0.5, 2.0], [-3.0, 1.5]], dtype=torch.float64),
+              "K": torch.tensor([[1.5]], dtype=torch.float64)}
     for candidate in shapes_only.simplify(inputs):
         assert candidate["X"].numel() < 4 or candidate["X"].dtype == torch.float32
         flat = candidate["X"].double().reshape(-1).tolist()
@@ -196,3 +197,11 @@ def test_the_oracles_gradients_are_plain_tensors_a_replay_record_holds_and_answe
     run_taped(Tape(tape.calls), lambda: replayed.extend(grads_of("corr", (X, K), (0, 1), G)))
     assert computed == [] and all(torch.equal(a, b) for a, b in zip(replayed, got))
     assert math.isclose(float(replayed[1].sum()), float(got[1].sum()))
+
+
+def test_a_telling_example_is_kept_as_it_is_and_others_still_simplify():
+    telling = {"X": torch.ones(3, 4), "K": torch.ones(2, 3)}
+    simplify = GRIDS_NO_G.keeping([telling])
+    assert list(simplify({"X": torch.ones(3, 4), "K": torch.ones(2, 3)})) == []  # equal, though another object
+    assert list(simplify({"X": torch.ones(3, 4, dtype=torch.float64), "K": torch.ones(2, 3, dtype=torch.float64)}))
+    assert list(simplify({"X": torch.ones(3, 4), "K": torch.ones(2, 2)}))

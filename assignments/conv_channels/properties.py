@@ -164,8 +164,9 @@ def _fits(padded: bool = True) -> Callable[[dict], bool]:
 
 
 # How a counterexample simplifies (grader.tensorcheck.simplify): which axes are tied, what must still fit.
-# Shapes and dtype only: the values are drawn from a seed Hypothesis already shrinks, and trying entries one
-# by one on (c, h, w) tensors costs a student call each, which grading all submissions pays for.
+# It runs after Hypothesis has shrunk the seeds, sizes, paddings and strides (``shrink=True``), and narrows
+# what the shrinker could not (one axis of a drawn tensor).  Shapes and dtype only: values drawn distinct
+# must stay so, and trying entries one by one costs a student call each, which every submission pays for.
 PAD_STRIDE = Layout(axes={"X": ("n_h", "n_w"), "K": ("k_h", "k_w")}, valid=_fits(), values=False)
 CHANNELS = {
     "in": Layout(axes={"X": ("c_i", "n_h", "n_w"), "K": ("c_i", "k_h", "k_w")},
@@ -406,10 +407,10 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     suite.check("corr2d_pad_stride", title="corr2d_pad_stride equals the cross-correlation with that padding "
                 "and stride", weight=3, given=pad_stride_inputs(), examples=telling_pad_stride(),
-                max_examples=n * 2, simplify=PAD_STRIDE.simplify)(pad_stride_values)
+                max_examples=n * 2, simplify=PAD_STRIDE.keeping(telling_pad_stride()), shrink=True)(pad_stride_values)
 
     @suite.check("corr2d_pad_stride", title="corr2d_pad_stride leaves X and K unchanged", weight=1,
-                 given=pad_stride_inputs(), max_examples=3, simplify=PAD_STRIDE.simplify)
+                 given=pad_stride_inputs(), max_examples=3, simplify=PAD_STRIDE.simplify, shrink=True)
     def pad_stride_pure(student, X, K, padding, stride):
         reply = pad_stride_values(student, X, K, padding, stride)
         compare.require_unchanged(reply.args_changed, ("X", "K"), "corr2d_pad_stride")
@@ -425,7 +426,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                              compare.describe(X=X, K=K))
 
     @suite.check("corr2d_pad_stride", title="gradients flow through corr2d_pad_stride to X and K and are right",
-                 weight=2, given=pad_stride_inputs(), max_examples=max(n // 2, 4), simplify=PAD_STRIDE.simplify,
+                 weight=2, given=pad_stride_inputs(), max_examples=max(n // 2, 4),
+                 simplify=PAD_STRIDE.simplify, shrink=True,
                  diagnose=modifies_inputs("corr2d_pad_stride",
                                            lambda i: (i["X"], i["K"], i["padding"], i["stride"]), ("X", "K")))
     def pad_stride_gradients(student, X, K, padding, stride):
@@ -449,7 +451,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
         suite.check(name, title=f"{name}(X, K) equals the multi-channel cross-correlation", weight=3,
                     given=channel_inputs(kernel), examples=telling_channels(kernel), max_examples=n * 2,
-                    diagnose=diagnose, simplify=CHANNELS[kernel].simplify)(values)
+                    diagnose=diagnose, simplify=CHANNELS[kernel].keeping(telling_channels(kernel)),
+                    shrink=True)(values)
 
         def pure(student, X, K):
             reply = values(student, X, K)
@@ -457,7 +460,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
         pure.__name__ = "unchanged"
         suite.check(name, title=f"{name} leaves X and K unchanged", weight=1, given=channel_inputs(kernel),
-                    max_examples=3, diagnose=diagnose, simplify=CHANNELS[kernel].simplify)(pure)
+                    max_examples=3, diagnose=diagnose, simplify=CHANNELS[kernel].simplify, shrink=True)(pure)
 
         def grads(student, X, K):
             expected = oracle(X, K)
@@ -469,7 +472,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
         grads.__name__ = "gradients"
         suite.check(name, title=f"gradients flow through {name} to X and K and are right", weight=2,
-                    given=channel_inputs(kernel), max_examples=max(n // 2, 4), simplify=CHANNELS[kernel].simplify,
+                    given=channel_inputs(kernel), max_examples=max(n // 2, 4),
+                    simplify=CHANNELS[kernel].simplify, shrink=True,
                     diagnose=modifies_inputs(name, lambda i: (i["X"], i["K"]), ("X", "K")))(grads)
 
         if one_product:
@@ -500,7 +504,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
     @suite.check("compose_kernels", title="corr2d(corr2d(X, K1), K2) equals corr2d(X, compose_kernels(K1, K2))",
                  weight=3, given=compose_inputs(),
                  examples=[{"K1": _q((2, 3), seed=7), "K2": _q((3, 2), seed=8)}], max_examples=n * 2,
-                 simplify=COMPOSE.simplify)
+                 simplify=COMPOSE.simplify, shrink=True)
     def compose_values(student, K1, K2):
         reply = student.call("compose_kernels", K1, K2)
         # The one kernel is unique: corr2d(X, K) for every X large enough fixes every entry of K.
@@ -512,13 +516,14 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply
 
     @suite.check("compose_kernels", title="compose_kernels leaves K1 and K2 unchanged", weight=1,
-                 given=compose_inputs(), max_examples=3, simplify=COMPOSE.simplify)
+                 given=compose_inputs(), max_examples=3, simplify=COMPOSE.simplify, shrink=True)
     def compose_pure(student, K1, K2):
         reply = compose_values(student, K1, K2)
         compare.require_unchanged(reply.args_changed, ("K1", "K2"), "compose_kernels")
 
     @suite.check("compose_kernels", title="gradients flow through compose_kernels to K1 and K2 and are right",
-                 weight=1, given=compose_inputs(), max_examples=max(n // 3, 3), simplify=COMPOSE.simplify,
+                 weight=1, given=compose_inputs(), max_examples=max(n // 3, 3),
+                 simplify=COMPOSE.simplify, shrink=True,
                  diagnose=modifies_inputs("compose_kernels", lambda i: (i["K1"], i["K2"]), ("K1", "K2")))
     def compose_gradients(student, K1, K2):
         expected = o.compose(K1, K2)
@@ -541,11 +546,11 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply
 
     suite.check("pool2d", title="pool2d equals max or average pooling, stride 1, no padding", weight=4,
-                given=pool_inputs(), max_examples=n * 2, simplify=POOL.simplify,
+                given=pool_inputs(), max_examples=n * 2, simplify=POOL.simplify, shrink=True,
                 examples=[{"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "avg"}])(pool_values)
 
     @suite.check("pool2d", title="pool2d leaves X unchanged", weight=2, given=pool_inputs(), max_examples=4,
-                 simplify=POOL.simplify,
+                 simplify=POOL.simplify, shrink=True,
                  examples=[{"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "avg"},
                            {"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "max"}])
     def pool_pure(student, X, pool_size, mode):
@@ -560,7 +565,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply, G
 
     @suite.check("pool2d", title="gradients flow through pool2d to X and are right (distinct values)", weight=2,
-                 given=pool_inputs(("distinct",)), max_examples=max(n // 2, 4), simplify=POOL.simplify,
+                 given=pool_inputs(("distinct",)), max_examples=max(n // 2, 4),
+                 simplify=POOL.simplify, shrink=True,
                  diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], i["mode"] or "max"), ("X",)))
     def pool_gradients(student, X, pool_size, mode):
         reply, G = pool_grad_reply(student, X, pool_size, mode)
@@ -569,7 +575,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("pool2d", title="where maxima tie, pool2d passes on each window's gradient exactly once", weight=2,
                  given=pool_inputs(("ties",)).map(lambda i: {**i, "mode": "max"}), max_examples=max(n // 2, 4),
-                 simplify=POOL.simplify,
+                 simplify=POOL.simplify, shrink=True,
                  examples=[{"X": torch.ones(3, 4), "pool_size": (2, 2), "mode": "max"}],
                  diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], "max"), ("X",)))
     def pool_ties(student, X, pool_size, mode):
@@ -597,17 +603,17 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                {"X": _q((2, 6, 7), seed=12), "pool_size": (2, 3), "padding": (0, 0), "stride": (3, 2), "mode": "max"}]
     suite.check("pool2d_multi", title="pool2d_multi pools every channel as PyTorch's pooling layers do", weight=4,
                 given=pool_multi_inputs(), examples=telling, max_examples=n * 2,
-                simplify=POOL_MULTI.simplify)(multi_values)
+                simplify=POOL_MULTI.keeping(telling), shrink=True)(multi_values)
 
     @suite.check("pool2d_multi", title="pool2d_multi leaves X unchanged", weight=1, given=pool_multi_inputs(),
-                 max_examples=3, simplify=POOL_MULTI.simplify)
+                 max_examples=3, simplify=POOL_MULTI.simplify, shrink=True)
     def multi_pure(student, X, pool_size, padding, stride, mode):
         reply = multi_values(student, X, pool_size, padding, stride, mode)
         compare.require_unchanged(reply.args_changed, ("X",), "pool2d_multi")
 
     @suite.check("pool2d_multi", title="gradients flow through pool2d_multi to X and are right (distinct values)",
                  weight=2, given=pool_multi_inputs(("distinct",)), max_examples=max(n // 2, 4),
-                 simplify=POOL_MULTI.simplify)
+                 simplify=POOL_MULTI.simplify, shrink=True)
     def multi_gradients(student, X, pool_size, padding, stride, mode):
         expected = o.pool_multi(X, pool_size, padding, stride, mode)
         G = upstream(expected.shape, X.dtype)
@@ -622,7 +628,7 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                                  st.integers(0, 2**31 - 1)).map(
                      lambda t: {"pool_size": t[:2], "X": _q((t[0] + t[2], t[1] + t[3]), torch.float64, t[4])}),
                  examples=[{"pool_size": (2, 3), "X": _q((4, 5), torch.float64, 13)}], max_examples=n,
-                 simplify=POOL.simplify)
+                 simplify=POOL.simplify, shrink=True)
     def avg_kernel(student, pool_size, X):
         what = f"avg_pool_kernel({pool_size})"
         reply = student.call("avg_pool_kernel", pool_size)

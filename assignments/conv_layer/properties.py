@@ -423,7 +423,8 @@ def check_gradients(reply, expected: tuple, X, K, grad_output, name: str) -> Non
         (grads[0], expected[0], "X", c.corr_scale(grad_output, K)),
         (grads[1], expected[1], "K", c.corr_scale(grad_output, X) if X.numel() else 1.0),
     ):
-        check_tensor(grad, exp, gradients.gradient_phrase(name, label), scale + float(grad_output.abs().max()) * X.numel())
+        check_tensor(grad, exp, gradients.gradient_phrase(name, label),
+                     scale + float(grad_output.abs().max()) * X.numel())
 
 
 @st.composite
@@ -452,7 +453,8 @@ def check_layer_output(o: Oracles, report: Any, x, weight, bias) -> None:
     value = layer_report(report).get("value")
     expected = o.corr(x, weight) + bias.double()
     variants = (
-        ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias", o.corr(x, weight)),
+        ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias",
+         o.corr(x, weight)),
         *c.corr_variants(x, weight, bias.double()),
     )
     c.check_output(value, expected, c.corr_scale(x, weight) + float(bias.abs()),

@@ -95,11 +95,36 @@ class Layout:
             if candidate is not None:
                 yield candidate
 
+    def keeping(self, examples) -> Callable[[dict], Iterator[dict]]:
+        """``simplify``, except for ``examples``: inputs chosen so that every named mistake gives a different
+        answer, which a narrower input may no longer tell apart (two explanations of one code agreeing)."""
+        kept = list(examples)
+
+        def simplify(inputs: dict) -> Iterator[dict]:
+            if not any(_same_inputs(inputs, e) for e in kept):
+                yield from self.simplify(inputs)
+
+        return simplify
+
     def _finish(self, inputs: dict, changed: dict) -> dict | None:
         candidate = dict(inputs, **changed)
         for arg, shape in self.follows.items():
             candidate[arg] = _fit(candidate[arg], tuple(shape(candidate)))
         return candidate if self.satisfied(candidate) else None
+
+
+def _same_inputs(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):
+            if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.dtype == y.dtype
+                    and x.shape == y.shape and torch.equal(x, y)):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _narrow(tensor: torch.Tensor, names: tuple[str, ...], cut: set[str], start: int) -> torch.Tensor:
