@@ -159,7 +159,6 @@ def check_tensor(value: Any, expected: torch.Tensor, scale: float, what: str, in
     explanation).
     """
     got = returned_tensor(value, what)
-    variants = list(variants)
     if shape_first:
         require_shape(got, expected.shape, what, inputs_text, shape_explanations)
     shown = value if isinstance(value, torch.Tensor) else got  # the counterexample keeps the student's dtype
