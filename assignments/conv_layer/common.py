@@ -69,13 +69,8 @@ def out_shape(x_shape, k_shape) -> tuple[int, int]:
 # gradient keeps the output's shape.
 GRIDS = Layout(axes={"X": ("n_h", "n_w"), "K": ("k_h", "k_w")}, at_most=(("k_h", "n_h"), ("k_w", "n_w")),
                follows={"grad_output": lambda i: out_shape(i["X"].shape, i["K"].shape)})
-GRIDS_NO_GRAD = Layout(axes=GRIDS.axes, at_most=GRIDS.at_most)
 LAYER = Layout(axes={"bias": ("one",), "x": ("n_h", "n_w"), "weight": ("k_h", "k_w")}, at_most=GRIDS.at_most,
                follows={"grad_output": lambda i: out_shape(i["x"].shape, i["weight"].shape)})
-
-
-def simplify_grids(inputs: dict):
-    return (GRIDS if "grad_output" in inputs else GRIDS_NO_GRAD).simplify(inputs)
 
 
 # ---------------------------------------------------------------- oracles

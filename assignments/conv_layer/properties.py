@@ -172,7 +172,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("corr2d", title="corr2d(X, K) equals the cross-correlation of X and K", weight=4,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
                  diagnose=either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def corr2d_values(student, X, K):
         reply = student.call("corr2d", X, K)
         c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d(X, K)",
@@ -181,14 +181,14 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("corr2d", title="gradients flow through corr2d to X and K and are right", weight=3,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 2, 5),
                  diagnose=either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def corr2d_gradients(student, X, K, grad_output):
         reply = student.call("corr2d", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
 
     @suite.check("corr2d", title="corr2d leaves X and K unchanged", weight=1, given=corr_inputs(max_n),
                  max_examples=5, diagnose=either(_ignores_kernel("corr2d")),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def corr2d_pure(student, X, K):
         reply = student.call("corr2d", X, K)
         # Only a right answer earns this point: a function that returns nothing also changes nothing.
@@ -269,7 +269,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
                  diagnose=either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         variants = (
@@ -283,7 +283,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # Found by `grader audit`: a conv2d_strict under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("conv2d_strict", title="gradients flow through conv2d_strict to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("conv2d_strict")), simplify=c.GRIDS.simplify)
     def strict_gradients(student, X, K, grad_output):
         reply = student.call("conv2d_strict", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         # conv2d_strict(X, K) = corr2d(X, flip(K)): the oracle's corr2d gradients, K's flipped back
@@ -292,7 +292,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
                  given=corr_inputs(max_n), max_examples=5, diagnose=either(_ignores_kernel("conv2d_strict")),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def strict_pure(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         c.check_output(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
@@ -303,7 +303,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("corr2d_matmul", title="corr2d_matmul(X, K) equals the cross-correlation", weight=3,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
                  diagnose=either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def matmul_values(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
         c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
@@ -312,7 +312,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # Found by `grader audit`: a corr2d_matmul under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("corr2d_matmul", title="gradients flow through corr2d_matmul to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("corr2d_matmul")), simplify=c.GRIDS.simplify)
     def matmul_gradients(student, X, K, grad_output):
         reply = student.call("corr2d_matmul", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d_matmul")
@@ -333,7 +333,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("kernel_matrix", title="kernel_matrix(K, shape) @ X.reshape(-1) equals corr2d(X, K).reshape(-1)",
                  weight=3, given=corr_inputs(max_n, (torch.float64,)), examples=fixed[:3],
                  max_examples=examples,
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def kernel_matrix_values(student, X, K):
         shape = tuple(X.shape)
         reply = student.call("kernel_matrix", K, shape)

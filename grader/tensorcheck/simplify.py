@@ -30,7 +30,8 @@ class Layout:
     axes: Mapping[str, tuple[str, ...]]
     # (small, large): the size of axis ``small`` never exceeds that of ``large`` (a kernel within its input)
     at_most: tuple[tuple[str, str], ...] = ()
-    # argument -> the shape it must have for the candidate's other arguments (cropped, or extended with ones)
+    # argument -> the shape it must have for the candidate's other arguments (cropped, or extended with ones);
+    # a check whose inputs do not have it is simplified all the same
     follows: Mapping[str, Callable[[dict], tuple[int, ...]]] = field(default_factory=dict)
     # what else a candidate must satisfy (sizes against integer arguments such as padding)
     valid: Callable[[dict], bool] | None = None
@@ -59,7 +60,8 @@ class Layout:
             return False
         if any(sizes[small] > sizes[large] for small, large in self.at_most):
             return False
-        if any(tuple(inputs[arg].shape) != tuple(shape(inputs)) for arg, shape in self.follows.items()):
+        if any(tuple(inputs[arg].shape) != tuple(shape(inputs)) for arg, shape in self.follows.items()
+               if arg in inputs):
             return False
         return self.valid is None or bool(self.valid(inputs))
 
@@ -109,7 +111,8 @@ class Layout:
     def _finish(self, inputs: dict, changed: dict) -> dict | None:
         candidate = dict(inputs, **changed)
         for arg, shape in self.follows.items():
-            candidate[arg] = _fit(candidate[arg], tuple(shape(candidate)))
+            if arg in candidate:
+                candidate[arg] = _fit(candidate[arg], tuple(shape(candidate)))
         return candidate if self.satisfied(candidate) else None
 
 
