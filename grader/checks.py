@@ -139,11 +139,14 @@ class Check:
     # After the minimal counterexample is found: (student, inputs, failure) -> (code, sentence) or None;
     # a third item, {"inputs", "expected", "got"}, is the input the diagnosis was proven on (reports draw it).
     diagnose: Callable[..., tuple | None] | None = None
-    # Simpler variants of a failing input (smaller, rounder), tried greedily after Hypothesis shrinks.
+    # Simpler variants of a failing input (smaller, rounder), tried greedily on the minimal one found.
     simplify: Callable[[dict], Iterable[dict]] | None = None
     # Whether a passing run may be recorded and replayed (``grader.replay``): a check whose body is not a
     # function of its inputs and the student's answers (it reads a clock, a random source) must say False.
     replay: bool = True
+    # Whether Hypothesis shrinks before ``simplify`` runs: inputs drawn from seeds and small integers shrink
+    # cheaply (and ``simplify`` may not reach what the shrinker does); grids of floats do not.
+    shrink: bool = False
 
     @property
     def id(self) -> str:
@@ -168,13 +171,14 @@ class Suite:
         diagnose: Callable[..., tuple | None] | None = None,
         simplify: Callable[[dict], Iterable[dict]] | None = None,
         replay: bool = True,
+        shrink: bool = False,
     ) -> Callable:
         """Register ``fn(student, **inputs)`` as a check of ``exercise``."""
 
         def register(fn: Callable[..., None]) -> Callable[..., None]:
             self.checks.append(
                 Check(exercise, fn.__name__, title, fn, given, tuple(examples), weight,
-                      self.visibility, max_examples, timeout_s, diagnose, simplify, replay)
+                      self.visibility, max_examples, timeout_s, diagnose, simplify, replay, shrink)
             )
             return fn
 

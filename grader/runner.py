@@ -42,7 +42,7 @@ ignore_local_constants()  # counterexamples from the seed alone; says so loudly 
 def _phases(check: Check) -> tuple[Phase, ...]:
     if check.given is None and check.examples:
         return (Phase.explicit,)
-    if check.simplify is not None:
+    if check.simplify is not None and not check.shrink:
         # Hypothesis's shrinker spends seconds on grids of floats (its own bookkeeping, not the calls);
         # the check's domain simplifier reaches a smaller grid in a few dozen calls, deterministically.
         return (Phase.explicit, Phase.generate)

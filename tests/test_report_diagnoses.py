@@ -98,6 +98,7 @@ def test_a_timeout_while_diagnosing_does_not_count_against_the_exercises_later_c
     import torch
 
     from grader.checks import Mismatch, TimeoutSignal
+    from grader.tensorcheck.diagnoses import either
     from grader_assignments.conv_layer import properties
 
     class SlowStudent:
@@ -108,7 +109,7 @@ def test_a_timeout_while_diagnosing_does_not_count_against_the_exercises_later_c
             raise TimeoutSignal("too slow")
 
     student = SlowStudent()
-    diagnose = properties._either(properties._ignores_kernel("corr2d"), properties._partial_rows("corr2d"))
+    diagnose = either(properties._ignores_kernel("corr2d"), properties._partial_rows("corr2d"))
     with pytest.raises(TimeoutSignal):  # the runner turns it into "no diagnosis"
         diagnose(student, {"X": torch.ones(3, 3), "K": torch.ones(2, 2)}, Mismatch("wrong"))
     assert student.timeouts == Counter({"corr2d": 1})

@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from grader.checks import Mismatch, StudentRaised, Suite
 from grader.replay import recorded
 from grader.tensorcheck import compare, gradients, operators
+from grader.tensorcheck.diagnoses import modifies_inputs
 from grader.tensorcheck.inputs import DTYPES, lively, tensors, upstream, values
+from grader.tensorcheck.simplify import Layout
 
 Pair = tuple[int, int]
 
@@ -150,6 +152,32 @@ def cost_inputs(draw) -> dict:
     k, p, s = _pair(draw, 1, 5), _pair(draw, 0, 4), _pair(draw, 1, 5)
     return {"c_i": draw(st.integers(1, 8)), "h": _size(draw, k[0], p[0], 30), "w": _size(draw, k[1], p[1], 30),
             "c_o": draw(st.integers(1, 8)), "k_h": k[0], "k_w": k[1], "padding": p, "stride": s}
+
+
+def _fits(padded: bool = True) -> Callable[[dict], bool]:
+    """Every window fits the (padded) input: n + 2p >= k on each axis, for a kernel K or a window pool_size."""
+    def valid(i: dict) -> bool:
+        window = tuple(i["K"].shape) if "K" in i else i["pool_size"]
+        padding = i.get("padding", (0, 0)) if padded else (0, 0)
+        return all(n + 2 * p >= k for n, k, p in zip(i["X"].shape[-2:], window, padding))
+    return valid
+
+
+# How a counterexample simplifies (grader.tensorcheck.simplify): which axes are tied, what must still fit.
+# It runs after Hypothesis has shrunk the seeds, sizes, paddings and strides (``shrink=True``), and narrows
+# what the shrinker could not (one axis of a drawn tensor).  Shapes and dtype only: values drawn distinct
+# must stay so, and trying entries one by one costs a student call each, which every submission pays for.
+PAD_STRIDE = Layout(axes={"X": ("n_h", "n_w"), "K": ("k_h", "k_w")}, valid=_fits(), values=False)
+CHANNELS = {
+    "in": Layout(axes={"X": ("c_i", "n_h", "n_w"), "K": ("c_i", "k_h", "k_w")},
+                 at_most=(("k_h", "n_h"), ("k_w", "n_w")), values=False),
+    "in_out": Layout(axes={"X": ("c_i", "n_h", "n_w"), "K": ("c_o", "c_i", "k_h", "k_w")},
+                     at_most=(("k_h", "n_h"), ("k_w", "n_w")), values=False),
+}
+CHANNELS["1x1"] = CHANNELS["in_out"]
+COMPOSE = Layout(axes={"K1": ("a_h", "a_w"), "K2": ("b_h", "b_w")}, values=False)
+POOL = Layout(axes={"X": ("n_h", "n_w")}, valid=_fits(padded=False), values=False)
+POOL_MULTI = Layout(axes={"X": ("c", "n_h", "n_w")}, valid=_fits(), values=False)
 
 
 def _q(shape, dtype=torch.float32, seed: int = 0) -> torch.Tensor:
@@ -331,23 +359,6 @@ def _swapped_channels(name: str, o: Oracles) -> Callable:
     return diagnose
 
 
-def _modifies_inputs(name: str, make: Callable[[dict], tuple], labels: tuple[str, ...]) -> Callable:
-    """A call that raised when its inputs required grad (autograd refuses in-place changes to a leaf) may
-    still say: without gradients, it changes its input."""
-
-    def diagnose(student, inputs: dict, failure: Exception) -> tuple | None:
-        try:
-            reply = student.call(name, *make(inputs))
-        except StudentRaised:
-            return None
-        modified = [n for n, changed in zip(labels, reply.args_changed) if changed]
-        if modified:
-            return "input_modified", f"{name} changes its input {', '.join(modified)} in place"
-        return None
-
-    return diagnose
-
-
 def _corr_scale(X: torch.Tensor, K: torch.Tensor) -> float:
     """The largest magnitude an output can have: the tolerance scales with it."""
     if X.numel() == 0 or K.numel() == 0:
@@ -365,6 +376,7 @@ def _grad_scale(grad_output: torch.Tensor, *tensors: torch.Tensor) -> float:
 
 def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
     """Add every property of conv-channels to ``suite``, judged by the oracles ``o``."""
+    grads_of = gradients.oracle_gradients(o)  # the oracles' gradients, taken inside one recorded call
     o = recorded(o)  # a replay answers them from its record (grader.replay)
     n = examples
 
@@ -395,10 +407,10 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     suite.check("corr2d_pad_stride", title="corr2d_pad_stride equals the cross-correlation with that padding "
                 "and stride", weight=3, given=pad_stride_inputs(), examples=telling_pad_stride(),
-                max_examples=n * 2)(pad_stride_values)
+                max_examples=n * 2, simplify=PAD_STRIDE.keeping(telling_pad_stride()), shrink=True)(pad_stride_values)
 
     @suite.check("corr2d_pad_stride", title="corr2d_pad_stride leaves X and K unchanged", weight=1,
-                 given=pad_stride_inputs(), max_examples=3)
+                 given=pad_stride_inputs(), max_examples=3, simplify=PAD_STRIDE.simplify, shrink=True)
     def pad_stride_pure(student, X, K, padding, stride):
         reply = pad_stride_values(student, X, K, padding, stride)
         compare.require_unchanged(reply.args_changed, ("X", "K"), "corr2d_pad_stride")
@@ -415,19 +427,22 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("corr2d_pad_stride", title="gradients flow through corr2d_pad_stride to X and K and are right",
                  weight=2, given=pad_stride_inputs(), max_examples=max(n // 2, 4),
-                 diagnose=_modifies_inputs("corr2d_pad_stride",
+                 simplify=PAD_STRIDE.simplify, shrink=True,
+                 diagnose=modifies_inputs("corr2d_pad_stride",
                                            lambda i: (i["X"], i["K"], i["padding"], i["stride"]), ("X", "K")))
     def pad_stride_gradients(student, X, K, padding, stride):
         expected = o.corr(X, K, padding, stride)
         G = upstream(expected.shape, X.dtype)
         reply = student.call("corr2d_pad_stride", X, K, padding, stride, grad_wrt=(0, 1), grad_output=G)
         compare.check_tensor(reply.value, expected, _corr_scale(X, K), "corr2d_pad_stride(X, K)")
-        grads = gradients.oracle_grads(lambda X, K: o.corr(X, K, padding, stride), (X, K), (0, 1), G)
+        grads = grads_of("corr", (X, K, padding, stride), (0, 1), G)
         gradients.check_gradients(reply, grads, "corr2d_pad_stride", ("X", "K"), _grad_scale(G, X, K))
 
     # ------------------------------------------- the four channel exercises
-    def channel_checks(name: str, kernel: str, oracle: Callable, variants: Callable, one_product: bool,
+    def channel_checks(name: str, kernel: str, oracle_name: str, variants: Callable, one_product: bool,
                        diagnose: Callable | None = None):
+        oracle = getattr(o, oracle_name)
+
         def values(student, X, K):
             reply = student.call(name, X, K)
             compare.check_tensor(reply.value, oracle(X, K), _corr_scale(X, K) * X.shape[0], f"{name}(X, K)",
@@ -436,7 +451,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
         suite.check(name, title=f"{name}(X, K) equals the multi-channel cross-correlation", weight=3,
                     given=channel_inputs(kernel), examples=telling_channels(kernel), max_examples=n * 2,
-                    diagnose=diagnose)(values)
+                    diagnose=diagnose, simplify=CHANNELS[kernel].keeping(telling_channels(kernel)),
+                    shrink=True)(values)
 
         def pure(student, X, K):
             reply = values(student, X, K)
@@ -444,20 +460,21 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
         pure.__name__ = "unchanged"
         suite.check(name, title=f"{name} leaves X and K unchanged", weight=1, given=channel_inputs(kernel),
-                    max_examples=3, diagnose=diagnose)(pure)
+                    max_examples=3, diagnose=diagnose, simplify=CHANNELS[kernel].simplify, shrink=True)(pure)
 
         def grads(student, X, K):
             expected = oracle(X, K)
             G = upstream(expected.shape, X.dtype)
             reply = student.call(name, X, K, grad_wrt=(0, 1), grad_output=G)
             compare.check_tensor(reply.value, expected, _corr_scale(X, K) * X.shape[0], f"{name}(X, K)")
-            gradients.check_gradients(reply, gradients.oracle_grads(oracle, (X, K), (0, 1), G), name, ("X", "K"),
+            gradients.check_gradients(reply, grads_of(oracle_name, (X, K), (0, 1), G), name, ("X", "K"),
                                       _grad_scale(G, X, K) * X.shape[0])
 
         grads.__name__ = "gradients"
         suite.check(name, title=f"gradients flow through {name} to X and K and are right", weight=2,
                     given=channel_inputs(kernel), max_examples=max(n // 2, 4),
-                    diagnose=_modifies_inputs(name, lambda i: (i["X"], i["K"]), ("X", "K")))(grads)
+                    simplify=CHANNELS[kernel].simplify, shrink=True,
+                    diagnose=modifies_inputs(name, lambda i: (i["X"], i["K"]), ("X", "K")))(grads)
 
         if one_product:
             def product(student, X, K):
@@ -475,18 +492,19 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                         examples=[shown, {"X": shown["X"][:2].double(), "K": shown["K"][:, :2].double()}],
                         max_examples=2)(product)
 
-    channel_checks("corr2d_multi_in", "in", o.multi_in, multi_in_variants, False)
-    channel_checks("corr2d_multi_in_out", "in_out", o.multi_in_out, multi_in_out_variants, False,
+    channel_checks("corr2d_multi_in", "in", "multi_in", multi_in_variants, False)
+    channel_checks("corr2d_multi_in_out", "in_out", "multi_in_out", multi_in_out_variants, False,
                    _swapped_channels("corr2d_multi_in_out", o))
-    channel_checks("corr2d_multi_in_out_1x1", "1x1", o.multi_in_out, multi_in_out_variants, True,
+    channel_checks("corr2d_multi_in_out_1x1", "1x1", "multi_in_out", multi_in_out_variants, True,
                    _swapped_channels("corr2d_multi_in_out_1x1", o))
-    channel_checks("corr2d_multi_matmul", "in_out", o.multi_in_out, patch_order_variants, True,
+    channel_checks("corr2d_multi_matmul", "in_out", "multi_in_out", patch_order_variants, True,
                    _swapped_channels("corr2d_multi_matmul", o))
 
     # ------------------------------------------------------- compose_kernels
     @suite.check("compose_kernels", title="corr2d(corr2d(X, K1), K2) equals corr2d(X, compose_kernels(K1, K2))",
                  weight=3, given=compose_inputs(),
-                 examples=[{"K1": _q((2, 3), seed=7), "K2": _q((3, 2), seed=8)}], max_examples=n * 2)
+                 examples=[{"K1": _q((2, 3), seed=7), "K2": _q((3, 2), seed=8)}], max_examples=n * 2,
+                 simplify=COMPOSE.simplify, shrink=True)
     def compose_values(student, K1, K2):
         reply = student.call("compose_kernels", K1, K2)
         # The one kernel is unique: corr2d(X, K) for every X large enough fixes every entry of K.
@@ -498,20 +516,21 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply
 
     @suite.check("compose_kernels", title="compose_kernels leaves K1 and K2 unchanged", weight=1,
-                 given=compose_inputs(), max_examples=3)
+                 given=compose_inputs(), max_examples=3, simplify=COMPOSE.simplify, shrink=True)
     def compose_pure(student, K1, K2):
         reply = compose_values(student, K1, K2)
         compare.require_unchanged(reply.args_changed, ("K1", "K2"), "compose_kernels")
 
     @suite.check("compose_kernels", title="gradients flow through compose_kernels to K1 and K2 and are right",
                  weight=1, given=compose_inputs(), max_examples=max(n // 3, 3),
-                 diagnose=_modifies_inputs("compose_kernels", lambda i: (i["K1"], i["K2"]), ("K1", "K2")))
+                 simplify=COMPOSE.simplify, shrink=True,
+                 diagnose=modifies_inputs("compose_kernels", lambda i: (i["K1"], i["K2"]), ("K1", "K2")))
     def compose_gradients(student, K1, K2):
         expected = o.compose(K1, K2)
         G = upstream(expected.shape, K1.dtype)
         reply = student.call("compose_kernels", K1, K2, grad_wrt=(0, 1), grad_output=G)
         compare.check_tensor(reply.value, expected, _corr_scale(K1, K2), "compose_kernels(K1, K2)")
-        gradients.check_gradients(reply, gradients.oracle_grads(o.compose, (K1, K2), (0, 1), G), "compose_kernels",
+        gradients.check_gradients(reply, grads_of("compose", (K1, K2), (0, 1), G), "compose_kernels",
                                   ("K1", "K2"), _grad_scale(G, K1, K2))
 
     # ---------------------------------------------------------------- pool2d
@@ -527,10 +546,11 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
         return reply
 
     suite.check("pool2d", title="pool2d equals max or average pooling, stride 1, no padding", weight=4,
-                given=pool_inputs(), max_examples=n * 2,
+                given=pool_inputs(), max_examples=n * 2, simplify=POOL.simplify, shrink=True,
                 examples=[{"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "avg"}])(pool_values)
 
     @suite.check("pool2d", title="pool2d leaves X unchanged", weight=2, given=pool_inputs(), max_examples=4,
+                 simplify=POOL.simplify, shrink=True,
                  examples=[{"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "avg"},
                            {"X": _q((4, 5), seed=9), "pool_size": (2, 3), "mode": "max"}])
     def pool_pure(student, X, pool_size, mode):
@@ -546,16 +566,18 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
 
     @suite.check("pool2d", title="gradients flow through pool2d to X and are right (distinct values)", weight=2,
                  given=pool_inputs(("distinct",)), max_examples=max(n // 2, 4),
-                 diagnose=_modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], i["mode"] or "max"), ("X",)))
+                 simplify=POOL.simplify, shrink=True,
+                 diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], i["mode"] or "max"), ("X",)))
     def pool_gradients(student, X, pool_size, mode):
         reply, G = pool_grad_reply(student, X, pool_size, mode)
-        expected = gradients.oracle_grads(lambda X: o.pool(X, pool_size, mode or "max"), (X,), (0,), G)
+        expected = grads_of("pool", (X, pool_size, mode or "max"), (0,), G)
         gradients.check_gradients(reply, expected, "pool2d", ("X",), _grad_scale(G, X))
 
     @suite.check("pool2d", title="where maxima tie, pool2d passes on each window's gradient exactly once", weight=2,
                  given=pool_inputs(("ties",)).map(lambda i: {**i, "mode": "max"}), max_examples=max(n // 2, 4),
+                 simplify=POOL.simplify, shrink=True,
                  examples=[{"X": torch.ones(3, 4), "pool_size": (2, 2), "mode": "max"}],
-                 diagnose=_modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], "max"), ("X",)))
+                 diagnose=modifies_inputs("pool2d", lambda i: (i["X"], i["pool_size"], "max"), ("X",)))
     def pool_ties(student, X, pool_size, mode):
         reply, G = pool_grad_reply(student, X, pool_size, mode, positive=True)
         (grad,) = gradients.require_gradients(reply, "pool2d", ("X",))
@@ -580,22 +602,24 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                {"X": _q((2, 5, 7), seed=11), "pool_size": (3, 2), "padding": (1, 1), "stride": None, "mode": "avg"},
                {"X": _q((2, 6, 7), seed=12), "pool_size": (2, 3), "padding": (0, 0), "stride": (3, 2), "mode": "max"}]
     suite.check("pool2d_multi", title="pool2d_multi pools every channel as PyTorch's pooling layers do", weight=4,
-                given=pool_multi_inputs(), examples=telling, max_examples=n * 2)(multi_values)
+                given=pool_multi_inputs(), examples=telling, max_examples=n * 2,
+                simplify=POOL_MULTI.keeping(telling), shrink=True)(multi_values)
 
     @suite.check("pool2d_multi", title="pool2d_multi leaves X unchanged", weight=1, given=pool_multi_inputs(),
-                 max_examples=3)
+                 max_examples=3, simplify=POOL_MULTI.simplify, shrink=True)
     def multi_pure(student, X, pool_size, padding, stride, mode):
         reply = multi_values(student, X, pool_size, padding, stride, mode)
         compare.require_unchanged(reply.args_changed, ("X",), "pool2d_multi")
 
     @suite.check("pool2d_multi", title="gradients flow through pool2d_multi to X and are right (distinct values)",
-                 weight=2, given=pool_multi_inputs(("distinct",)), max_examples=max(n // 2, 4))
+                 weight=2, given=pool_multi_inputs(("distinct",)), max_examples=max(n // 2, 4),
+                 simplify=POOL_MULTI.simplify, shrink=True)
     def multi_gradients(student, X, pool_size, padding, stride, mode):
         expected = o.pool_multi(X, pool_size, padding, stride, mode)
         G = upstream(expected.shape, X.dtype)
         reply = multi_call(student, X, pool_size, padding, stride, mode, grad_wrt=(0,), grad_output=G)
         compare.check_tensor(reply.value, expected, float(X.abs().max()) + 1, "pool2d_multi(X, ...)")
-        grads = gradients.oracle_grads(lambda X: o.pool_multi(X, pool_size, padding, stride, mode), (X,), (0,), G)
+        grads = grads_of("pool_multi", (X, pool_size, padding, stride, mode), (0,), G)
         gradients.check_gradients(reply, grads, "pool2d_multi", ("X",), _grad_scale(G, X))
 
     # ------------------------------------------------------- avg_pool_kernel
@@ -603,7 +627,8 @@ def register(suite: Suite, o: Oracles, *, examples: int = 15) -> Suite:
                  given=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(0, 4), st.integers(0, 4),
                                  st.integers(0, 2**31 - 1)).map(
                      lambda t: {"pool_size": t[:2], "X": _q((t[0] + t[2], t[1] + t[3]), torch.float64, t[4])}),
-                 examples=[{"pool_size": (2, 3), "X": _q((4, 5), torch.float64, 13)}], max_examples=n)
+                 examples=[{"pool_size": (2, 3), "X": _q((4, 5), torch.float64, 13)}], max_examples=n,
+                 simplify=POOL.simplify, shrink=True)
     def avg_kernel(student, pool_size, X):
         what = f"avg_pool_kernel({pool_size})"
         reply = student.call("avg_pool_kernel", pool_size)

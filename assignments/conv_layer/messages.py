@@ -1,6 +1,7 @@
 """Every sentence the conv-layer checks produce, in English and Chinese (see ``grader.messages``).
 
-``MESSAGES`` holds the checks' messages by key (the ``key=`` of each ``Mismatch``), the phrases passed as
+``MESSAGES`` holds the library's sentences (``grader.tensorcheck.catalogue``; ``DIAGNOSES`` too) and the
+checks' own messages by key (the ``key=`` of each ``Mismatch``), the phrases passed as
 arguments (``what.*``), each exercise's description, which follows the chapter's own
 wording (《动手学深度学习》“图像卷积”一节), and what ``grader template`` writes into the student
 template: each exercise's statement (``exercise.<name>.statement``, its docstring there) and the rules
@@ -12,23 +13,13 @@ This file ships to students: nothing in it may reveal an answer the chapter does
 
 from __future__ import annotations
 
+from grader.tensorcheck import catalogue
+
 MESSAGES: dict[str, dict[str, str]] = {
-    # ---- comparisons shared by the checks (common.py)
-    "shape": {"en": "{what} has shape {got} but should have {expected}.",
-              "zh": "{what} 的形状是 {got}，应该是 {expected}。"},
-    "values_wrong": {"en": "{what} is wrong in {wrong} of {total} entries.",
-                     "zh": "{what} 的 {total} 个元素中有 {wrong} 个不对。"},
-    "returned_non_real": {"en": "{what} returned a {dtype} tensor; it should hold real numbers.",
-                          "zh": "{what} 返回了 {dtype} 类型的张量；它应该包含实数。"},
-    "returned_non_tensor": {"en": "{what} returned {type}, not a tensor.", "zh": "{what} 返回的是 {type}，不是张量。"},
-    "kernel_not_grid": {"en": "{what} returned a list that is not a rectangular grid of numbers.",
-                        "zh": "{what} 返回的列表不是规整的数字网格。"},
-    "not_finite": {"en": "{what} contains NaN or infinity.", "zh": "{what} 中含有 NaN 或无穷大。"},
-    "input_modified": {"en": "{what} changed its input {names} in place.", "zh": "{what} 原地修改了它的输入 {names}。"},
+    **catalogue.MESSAGES,
+    # ---- conv-layer's own comparisons (the rest are the library's: grader.tensorcheck.catalogue)
     "tensor_wrong": {"en": "{what} is wrong.", "zh": "{what} 不对。"},
     # ---- phrases used as arguments
-    "what.gradient_wrt": {"en": "the gradient of {name}'s output with respect to {label}",
-                          "zh": "{name} 的输出对 {label} 的梯度"},
     "what.gradient_of": {"en": "the gradient of {name}", "zh": "{name} 的梯度"},
     "what.learned_kernel": {"en": "the learned kernel", "zh": "学到的卷积核"},
     "what.corr_with": {"en": "the cross-correlation of the samples with {kernel}",
@@ -36,10 +27,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- corr2d gradients
     "cut_off": {"en": "{name}'s result is cut off from autograd: it has no grad_fn, so no gradient reaches X or K.",
                 "zh": "{name} 的结果与自动求导断开了：它没有 grad_fn，梯度传不到 X 和 K。"},
-    "no_gradient_possible": {"en": "{name} returned something whose gradient cannot be taken.",
-                             "zh": "{name} 返回的值无法求梯度。"},
-    "no_gradient_reaches": {"en": "No gradient reaches {label} through {name}.",
-                            "zh": "梯度没有经过 {name} 传到 {label}。"},
     # ---- Conv2D
     "not_module": {"en": "Conv2D(kernel_size) is not an nn.Module.", "zh": "Conv2D(kernel_size) 不是 nn.Module。"},
     "missing_attribute": {"en": "Conv2D has no attribute {name}.", "zh": "Conv2D 没有属性 {name}。"},
@@ -195,6 +182,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 # code or code@exercise -> {lang: (the mistake in one plain sentence, a hint that does not give the answer away)}
 DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
+    **catalogue.DIAGNOSES,
     "kernel_flipped": {
         "en": ("It computes a convolution, not a cross-correlation: the kernel is applied flipped on both axes.",
                "Redo the chapter's example by hand (0×0 + 1×1 + 3×2 + 4×3 = 19): which element of K multiplies "
@@ -259,13 +247,6 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
                "Follow self.weight from forward into corr2d: is it the tensor that is actually multiplied?"),
         "zh": ("该层的输出不随权重变化：forward（或它调用的 corr2d）读取的是全局变量，而不是参数。",
                "从 forward 一路跟踪 self.weight 到 corr2d 里：真正参与相乘的是它吗？"),
-    },
-    "first_row_only": {
-        "en": ("Only the first row of the output is computed: the result is right for a one-row output and wrong, "
-               "or an error, with more rows.",
-               "Look at the indentation of each statement after the loops, return included: which loop is it in?"),
-        "zh": ("只算出了输出的第一行：输出只有一行时结果正确，多于一行时结果不对或出错。",
-               "看看循环后面每条语句（包括 return）的缩进：它在哪个循环里面？"),
     },
     "bias_missing": {
         "en": ("The layer's output is corr2d(x, weight) without the bias: forward leaves the bias out.",

@@ -16,11 +16,15 @@ from typing import Any, Callable
 import torch
 from hypothesis import strategies as st
 
-from grader.checks import Mismatch, Phrase, StudentRaised, Suite
+from grader.checks import Mismatch, Phrase, Suite
 from grader.replay import recorded
+from grader.sandbox.wire import meta
+from grader.tensorcheck import compare, gradients, operators
+from grader.tensorcheck.diagnoses import answer, either, modifies_inputs
+from grader.tensorcheck.inputs import lively
 
 from . import common as c
-from .common import corr_grad_inputs, corr_inputs, describe_inputs
+from .common import corr_grad_inputs, corr_inputs
 
 
 @dataclass(frozen=True)
@@ -62,21 +66,6 @@ def torch_oracles() -> Oracles:
 # that a coincidence (an all-zero input after shrinking) cannot hide the pattern.
 
 
-def _lively(shape, dtype, start: float = 1.0, step: float = 1.0) -> torch.Tensor:
-    """A tensor of ``shape`` with distinct non-zero values: start, start + step, ..."""
-    n = math.prod(shape)
-    return (start + step * torch.arange(n, dtype=torch.float64)).reshape(tuple(shape)).to(dtype)
-
-
-def _answer(call) -> torch.Tensor | None:
-    """The student's answer as a tensor, or None when the call raised or returned something else."""
-    try:
-        value = call()
-    except StudentRaised:
-        return None
-    return value if isinstance(value, torch.Tensor) else None
-
-
 def _same_answer(answers: list) -> bool:
     first = answers[0]  # empty answers are equal whatever the kernel: they prove nothing
     return first is not None and first.numel() > 0 and all(
@@ -90,7 +79,7 @@ def _distinct(expected: list[torch.Tensor]) -> bool:
 
 
 def _kernels(k_shape, dtype) -> list[torch.Tensor]:
-    return [_lively(k_shape, dtype), _lively(k_shape, dtype, start=-2.5, step=-0.5)]
+    return [lively(k_shape, dtype), lively(k_shape, dtype, start=-2.5, step=-0.5)]
 
 
 def _ignores_kernel(name: str, oracle: Callable = c.corr) -> Callable:
@@ -105,10 +94,10 @@ def _ignores_kernel(name: str, oracle: Callable = c.corr) -> Callable:
         X, K = inputs["X"], inputs["K"]
         for x_shape, kernels in (
             (tuple(X.shape), _kernels(K.shape, X.dtype)),
-            ((8, 8), [*_kernels((2, 2), X.dtype), _lively((1, 3), X.dtype, start=0.5)]),
+            ((8, 8), [*_kernels((2, 2), X.dtype), lively((1, 3), X.dtype, start=0.5)]),
         ):
-            Xp = _lively(x_shape, X.dtype)
-            answers = [_answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
+            Xp = lively(x_shape, X.dtype)
+            answers = [answer(lambda k=k: student.call(name, Xp, k).value) for k in kernels]
             if _same_answer(answers) and _distinct([c.corr(Xp, k) for k in kernels]):
                 expected = oracle(Xp, kernels[0]).to(Xp.dtype)
                 shown = {"inputs": {"X": Xp, "K": kernels[0]}, "expected": expected, "got": answers[0]}
@@ -121,11 +110,11 @@ def _ignores_kernel(name: str, oracle: Callable = c.corr) -> Callable:
 
 def _layer_ignores_weight(student, inputs: dict, failure: Exception) -> tuple | None:
     """The layer's output does not follow its weight: forward (or the corr2d it calls) reads a global."""
-    x = _lively((8, 8), torch.float32)
-    weights = [*_kernels((2, 2), torch.float32), _lively((1, 3), torch.float32, start=0.5)]
+    x = lively((8, 8), torch.float32)
+    weights = [*_kernels((2, 2), torch.float32), lively((1, 3), torch.float32, start=0.5)]
     answers = []
     for w in weights:
-        answers.append(_answer(lambda w=w: student.probe(
+        answers.append(answer(lambda w=w: student.probe(
             "conv2d_layer", "Conv2D", kernel_size=tuple(w.shape), weight=w,
             bias=torch.zeros(1), x=x).value.get("value")))
     if _same_answer(answers) and _distinct([c.corr(x, w) for w in weights]):
@@ -143,14 +132,14 @@ def _partial_rows(name: str) -> Callable:
             return None  # the comparison already named the mistake
         K = inputs["K"]
         k_h, k_w = K.shape
-        Kp = _lively((k_h, k_w), K.dtype, start=-1.5)
-        Xp = _lively((k_h + 2, k_w + 2), K.dtype)
+        Kp = lively((k_h, k_w), K.dtype, start=-1.5)
+        Xp = lively((k_h + 2, k_w + 2), K.dtype)
 
         def right(X: torch.Tensor) -> bool:
-            got = _answer(lambda: student.call(name, X, Kp).value)
+            got = answer(lambda: student.call(name, X, Kp).value)
             expected = c.corr(X, Kp)
             return got is not None and got.shape == expected.shape and \
-                c.is_close(got.double(), expected, c.corr_scale(X, Kp))
+                compare.is_close(got.double(), expected, c.corr_scale(X, Kp))
 
         if right(Xp):
             return None
@@ -165,44 +154,10 @@ def _partial_rows(name: str) -> Callable:
     return diagnose
 
 
-def _modifies_inputs(name: str, names: tuple[str, ...] = ("X", "K")) -> Callable:
-    """A call that raised (autograd refuses in-place changes to a leaf) may still say: the input is changed."""
-
-    def diagnose(student, inputs: dict, failure: Exception) -> tuple[str, str] | None:
-        # Fresh distinct values: a shrunk all-zero input survives ``X -= X.mean()`` unchanged.
-        args = [_lively(inputs[n].shape, inputs[n].dtype, start=i + 1.0) for i, n in enumerate(names)]
-        try:
-            reply = student.call(name, *args)
-        except StudentRaised:
-            return None
-        modified = [n for n, changed in zip(names, reply.args_changed) if changed]
-        if modified:
-            return "input_modified", f"{name} changes its input {', '.join(modified)} in place"
-        return None
-
-    return diagnose
-
-
-def _either(*diagnoses: Callable) -> Callable:
-    """The first of ``diagnoses`` that names the mistake.
-
-    A diagnosis calls the student again; a call that runs past the time limit there ends the diagnosis
-    but must not count against the exercise's later checks (they stop after repeated timeouts).
-    """
-
-    def diagnose(student, inputs, failure):
-        before = Counter(student.timeouts)
-        try:
-            for d in diagnoses:
-                found = d(student, inputs, failure)
-                if found:
-                    return found
-            return None
-        finally:
-            student.timeouts.clear()
-            student.timeouts.update(before)
-
-    return diagnose
+def _modifies_inputs(name: str) -> Callable:
+    # Fresh distinct values: a shrunk all-zero input survives ``X -= X.mean()`` unchanged.
+    return modifies_inputs(name, lambda i: (lively(i["X"].shape, i["X"].dtype, start=1.0),
+                                            lively(i["K"].shape, i["K"].dtype, start=2.0)), ("X", "K"))
 
 
 # ----------------------------------------------------------------- register
@@ -216,34 +171,34 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     # ---------------------------------------------------------------- corr2d
     @suite.check("corr2d", title="corr2d(X, K) equals the cross-correlation of X and K", weight=4,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
-                 simplify=c.simplify_grids)
+                 diagnose=either(_ignores_kernel("corr2d"), _partial_rows("corr2d")),
+                 simplify=c.GRIDS.simplify)
     def corr2d_values(student, X, K):
         reply = student.call("corr2d", X, K)
-        c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d(X, K)",
-                       describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
+        c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d(X, K)",
+                       compare.describe(X=X, K=K), c.corr_variants(X, K))
 
     @suite.check("corr2d", title="gradients flow through corr2d to X and K and are right", weight=3,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
-                 simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("corr2d"), _ignores_kernel("corr2d")),
+                 simplify=c.GRIDS.simplify)
     def corr2d_gradients(student, X, K, grad_output):
         reply = student.call("corr2d", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d")
 
     @suite.check("corr2d", title="corr2d leaves X and K unchanged", weight=1, given=corr_inputs(max_n),
-                 max_examples=5, diagnose=_either(_ignores_kernel("corr2d")),
-                 simplify=c.simplify_grids)
+                 max_examples=5, diagnose=either(_ignores_kernel("corr2d")),
+                 simplify=c.GRIDS.simplify)
     def corr2d_pure(student, X, K):
         reply = student.call("corr2d", X, K)
         # Only a right answer earns this point: a function that returns nothing also changes nothing.
-        c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d(X, K)", describe_inputs(X=X, K=K))
-        c.require_unchanged(reply.args_changed, ("X", "K"), "corr2d")
+        c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d(X, K)", compare.describe(X=X, K=K))
+        compare.require_unchanged(reply.args_changed, ("X", "K"), "corr2d")
 
     # ---------------------------------------------------------------- Conv2D
     @suite.check("Conv2D", title="Conv2D has weight and bias parameters of the right shapes", weight=2,
                  given=layer_parameters(), examples=[chapter_layer_example()], max_examples=4,
-                 diagnose=_either(_layer_ignores_weight))
+                 diagnose=either(_layer_ignores_weight))
     def conv2d_parameters(student, kernel_size, weight, bias, x):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=kernel_size).value
         check_layer_structure(report, kernel_size)
@@ -255,7 +210,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="Conv2D.forward computes corr2d(x, weight) + bias", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
+                 diagnose=either(_layer_ignores_weight), simplify=c.LAYER.simplify)
     def conv2d_forward(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x).value
@@ -263,7 +218,7 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
 
     @suite.check("Conv2D", title="gradients of Conv2D's weight, bias and input are right", weight=2,
                  given=layer_inputs(max_n), max_examples=max(examples // 2, 5),
-                 diagnose=_either(_layer_ignores_weight), simplify=c.simplify_layer)
+                 diagnose=either(_layer_ignores_weight), simplify=c.LAYER.simplify)
     def conv2d_gradients(student, x, weight, bias, grad_output):
         report = student.probe("conv2d_layer", "Conv2D", kernel_size=tuple(weight.shape), weight=weight,
                                bias=bias, x=x, grad_output=grad_output).value
@@ -308,27 +263,27 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     def learn_pure(student, X, Y, init, lr, num_epochs):
         reply = student.call("learn_kernel", X, Y, init, lr=lr, num_epochs=num_epochs)
         check_learning(reply.value, o.learn(X, Y, init, lr=lr, num_epochs=num_epochs), init, num_epochs)
-        c.require_unchanged(reply.args_changed, ("X", "Y", "init"), "learn_kernel")
+        compare.require_unchanged(reply.args_changed, ("X", "Y", "init"), "learn_kernel")
 
     # --------------------------------------------------------- conv2d_strict
     @suite.check("conv2d_strict", title="conv2d_strict(X, K) equals the strict convolution (flipped kernel)",
                  weight=3, given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
-                 simplify=c.simplify_grids)
+                 diagnose=either(_ignores_kernel("conv2d_strict", lambda X, K: c.corr(X, K.flip(0, 1)))),
+                 simplify=c.GRIDS.simplify)
     def strict_values(student, X, K):
         reply = student.call("conv2d_strict", X, K)
         variants = (
             ("kernel_not_flipped", "it matches the cross-correlation: a strict convolution flips the kernel "
-                                   "on both axes before sliding it", lambda X, K: c.corr(X, K)),
-            *c.CORR_VARIANTS[1:3],
+                                   "on both axes before sliding it", c.corr(X, K)),
+            *c.flipped_one_axis(X, K),
         )
-        c.check_values(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
-                       describe_inputs(X=X, K=K), variants, X, K)
+        c.check_output(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
+                       compare.describe(X=X, K=K), variants)
 
     # Found by `grader audit`: a conv2d_strict under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("conv2d_strict", title="gradients flow through conv2d_strict to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=_either(_modifies_inputs("conv2d_strict")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("conv2d_strict")), simplify=c.GRIDS.simplify)
     def strict_gradients(student, X, K, grad_output):
         reply = student.call("conv2d_strict", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         # conv2d_strict(X, K) = corr2d(X, flip(K)): the oracle's corr2d gradients, K's flipped back
@@ -336,41 +291,40 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
         check_gradients(reply, (gx, torch.flip(gk, dims=(0, 1))), X, K, grad_output, "conv2d_strict")
 
     @suite.check("conv2d_strict", title="conv2d_strict leaves X and K unchanged", weight=1,
-                 given=corr_inputs(max_n), max_examples=5, diagnose=_either(_ignores_kernel("conv2d_strict")),
-                 simplify=c.simplify_grids)
+                 given=corr_inputs(max_n), max_examples=5, diagnose=either(_ignores_kernel("conv2d_strict")),
+                 simplify=c.GRIDS.simplify)
     def strict_pure(student, X, K):
         reply = student.call("conv2d_strict", X, K)
-        c.check_values(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
-                       describe_inputs(X=X, K=K))
-        c.require_unchanged(reply.args_changed, ("X", "K"), "conv2d_strict")
+        c.check_output(reply.value, o.strict(X, K), c.corr_scale(X, K), "conv2d_strict(X, K)",
+                       compare.describe(X=X, K=K))
+        compare.require_unchanged(reply.args_changed, ("X", "K"), "conv2d_strict")
 
     # --------------------------------------------------------- corr2d_matmul
     @suite.check("corr2d_matmul", title="corr2d_matmul(X, K) equals the cross-correlation", weight=3,
                  given=corr_inputs(max_n), examples=fixed, max_examples=examples,
-                 diagnose=_either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
-                 simplify=c.simplify_grids)
+                 diagnose=either(_ignores_kernel("corr2d_matmul"), _partial_rows("corr2d_matmul")),
+                 simplify=c.GRIDS.simplify)
     def matmul_values(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
-        c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
-                       describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
+        c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
+                       compare.describe(X=X, K=K), c.corr_variants(X, K))
 
     # Found by `grader audit`: a corr2d_matmul under torch.no_grad(), or returning .detach(), had full marks.
     @suite.check("corr2d_matmul", title="gradients flow through corr2d_matmul to X and K and are right", weight=1,
                  given=corr_grad_inputs(max_n), max_examples=max(examples // 4, 3),
-                 diagnose=_either(_modifies_inputs("corr2d_matmul")), simplify=c.simplify_grids)
+                 diagnose=either(_modifies_inputs("corr2d_matmul")), simplify=c.GRIDS.simplify)
     def matmul_gradients(student, X, K, grad_output):
         reply = student.call("corr2d_matmul", X, K, grad_wrt=(0, 1), grad_output=grad_output)
         check_gradients(reply, o.corr_grads(X, K, grad_output), X, K, grad_output, "corr2d_matmul")
 
     @suite.check("corr2d_matmul", title="corr2d_matmul computes with a matrix product", weight=1,
-                 examples=[c.chapter_example()], max_examples=1, diagnose=_either(_partial_rows("corr2d_matmul")))
+                 examples=[c.chapter_example()], max_examples=1, diagnose=either(_partial_rows("corr2d_matmul")))
     def matmul_uses_product(student, X, K):
         reply = student.call("corr2d_matmul", X, K)
         # The operators come from inside the student process: only a right answer earns this point.
-        c.check_values(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
-                       describe_inputs(X=X, K=K), c.CORR_VARIANTS, X, K)
-        products = {op for op in reply.ops if op.split("::")[-1] in MATRIX_PRODUCTS}
-        if not products:
+        c.check_output(reply.value, o.corr(X, K), c.corr_scale(X, K), "corr2d_matmul(X, K)",
+                       compare.describe(X=X, K=K), c.corr_variants(X, K))
+        if not operators.matrix_products(Counter(reply.ops)):
             raise Mismatch("corr2d_matmul ran no matrix product: build the matrix of flattened patches and "
                            "multiply it by the flattened kernel (torch.matmul or @)", diagnosis="no_matmul",
                            key="no_matmul")
@@ -379,27 +333,27 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
     @suite.check("kernel_matrix", title="kernel_matrix(K, shape) @ X.reshape(-1) equals corr2d(X, K).reshape(-1)",
                  weight=3, given=corr_inputs(max_n, (torch.float64,)), examples=fixed[:3],
                  max_examples=examples,
-                 simplify=c.simplify_grids)
+                 simplify=c.GRIDS.simplify)
     def kernel_matrix_values(student, X, K):
         shape = tuple(X.shape)
         reply = student.call("kernel_matrix", K, shape)
         expected = o.kernel_matrix(K, shape)
         out = c.out_shape(shape, K.shape)
         what = f"kernel_matrix(K, {shape})"
-        W = c.returned_tensor(reply.value, what)
+        W = compare.returned_tensor(reply.value, what)
         scale = float(K.abs().max()) + 1
-        if not c.is_close(W, expected, scale) and W.dim() == 2 and c.is_close(W.t(), expected, scale):
+        if not compare.is_close(W, expected, scale) and W.dim() == 2 and compare.is_close(W.t(), expected, scale):
             raise Mismatch(f"{what} is the transpose of the right matrix: it should have one row per output "
                            f"({out[0] * out[1]}) and one column per input entry ({shape[0] * shape[1]})",
                            expected=expected, got=W, diagnosis="axes_transposed", key="matrix_transposed",
                            args={"what": what, "rows": out[0] * out[1], "cols": shape[0] * shape[1]})
-        c.check_values(W, expected, scale, what, describe_inputs(K=K))
+        c.check_output(W, expected, scale, what, compare.describe(K=K))
 
     # ------------------------------------------------------------ kernels
     @suite.check("second_derivative_kernel", title="the kernel gives f'' exactly for quadratics",
                  given=polynomials(2), max_examples=10, examples=[{"coefficients": [0.0, 0.0, 1.0], "x0": 0}])
     def second_derivative(student, coefficients, x0):
-        kernel = c.as_kernel(student.call("second_derivative_kernel").value, "second_derivative_kernel()")
+        kernel = compare.as_tensor(student.call("second_derivative_kernel").value, "second_derivative_kernel()")
         check_derivative_kernel(kernel, 2, coefficients, x0, "second_derivative_kernel()", exact_shape=(1, 3))
 
     @suite.check("laplacian_kernel", title="the kernel gives the Laplacian exactly for quadratics in x and y",
@@ -407,20 +361,20 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                  examples=[{"coefficients": {"xx": 1.0, "yy": 0.0, "xy": 0.0, "x": 0.0, "y": 0.0, "c": 0.0}, "x0": 0,
                             "y0": 0}])
     def laplacian(student, coefficients, x0, y0):
-        kernel = c.as_kernel(student.call("laplacian_kernel").value, "laplacian_kernel()")
+        kernel = compare.as_tensor(student.call("laplacian_kernel").value, "laplacian_kernel()")
         check_laplacian(kernel, coefficients, x0, y0)
 
     @suite.check("derivative_kernel", title="derivative_kernel(d) gives the d-th derivative exactly", weight=2,
                  given=st.integers(1, 6).flatmap(lambda d: polynomials(d).map(lambda p: {**p, "d": d})),
                  max_examples=15, examples=[{"d": 1, "coefficients": [0.0, 1.0], "x0": 0}])
     def derivative_exact(student, d, coefficients, x0):
-        kernel = c.as_kernel(student.call("derivative_kernel", d).value, f"derivative_kernel({d})")
+        kernel = compare.as_tensor(student.call("derivative_kernel", d).value, f"derivative_kernel({d})")
         check_derivative_kernel(kernel, d, coefficients, x0, f"derivative_kernel({d})", exact_shape=None)
 
     @suite.check("derivative_kernel", title="derivative_kernel(d) is the smallest kernel, shape (1, d+1)",
                  weight=1, given=st.integers(1, 8).map(lambda d: {"d": d}), max_examples=8)
     def derivative_smallest(student, d):
-        kernel = c.as_kernel(student.call("derivative_kernel", d).value, f"derivative_kernel({d})")
+        kernel = compare.as_tensor(student.call("derivative_kernel", d).value, f"derivative_kernel({d})")
         if tuple(kernel.shape) != (1, d + 1):
             code = "not_smallest" if kernel.dim() == 2 and kernel.shape[1] > d + 1 else "wrong_shape"
             raise Mismatch(f"derivative_kernel({d}) has shape {tuple(kernel.shape)}; the smallest kernel for "
@@ -435,61 +389,41 @@ def register(suite: Suite, o: Oracles, *, max_n: int = 8, examples: int = 20, ex
                      lambda f: {"n": n, "samples": f})), max_examples=12)
     def integral(student, n, samples):
         what = f"integral_kernel({n})"
-        kernel = c.as_kernel(student.call("integral_kernel", n).value, what)
-        c.require_shape(kernel, (1, n), what)
+        kernel = compare.as_tensor(student.call("integral_kernel", n).value, what)
+        compare.require_shape(kernel, (1, n), what)
         expected = torch.stack([samples[0, i:i + n].sum() for i in range(samples.shape[1] - n + 1)])[None]
-        c.check_values(c.corr(samples, kernel), expected, n * float(samples.abs().max()),
+        c.check_output(c.corr(samples, kernel), expected, n * float(samples.abs().max()),
                        Phrase("what.corr_with", f"the cross-correlation of the samples with {what}", kernel=what),
                        "(on the samples shown)")
 
     return suite
 
 
-def _plus(transform: Callable, bias: torch.Tensor) -> Callable:
-    def shifted(X, K):
-        value = transform(X, K)
-        return None if value is None else value + bias
-
-    return shifted
-
-
-MATRIX_PRODUCTS = {"mm", "mv", "bmm", "addmm", "addmv", "dot", "matmul", "baddbmm", "vdot", "tensordot"}
-
-
 # ----------------------------------------------------------------- helpers
 
 
 def check_tensor(value: Any, expected: torch.Tensor, what: str, scale: float, reshape: bool = False) -> None:
-    got = c.returned_tensor(value, what)
+    got = compare.returned_tensor(value, what)
     if reshape and got.numel() == expected.numel():
         got = got.reshape(expected.shape)
-    c.require_shape(got, expected.shape, what)
-    if not c.is_close(got, expected, scale):
-        code, explanation = c.diagnose_values(got, expected, scale)
-        raise Mismatch(f"{what} is wrong" + (f": {explanation}" if code else ""), expected=expected, got=got,
-                       diagnosis=code, key="tensor_wrong", args={"what": what})
+    compare.require_shape(got, expected.shape, what)
+    if not compare.is_close(got, expected, scale):
+        found = compare.general_diagnosis(got, expected, scale)
+        raise Mismatch(f"{what} is wrong" + (f": {found[1]}" if found else ""), expected=expected, got=got,
+                       diagnosis=found[0] if found else None, key="tensor_wrong", args={"what": what})
 
 
 def check_gradients(reply, expected: tuple, X, K, grad_output, name: str) -> None:
     if isinstance(reply.value, torch.Tensor):
         # A wrong shape first: an empty answer has no grad_fn, and "cut off from autograd" would mislead.
-        c.require_shape(reply.value, c.out_shape(X.shape, K.shape), f"{name}(X, K)", describe_inputs(X=X, K=K))
-    if reply.cut_off:
-        raise Mismatch(f"{name}'s result is cut off from autograd (it has no grad_fn): build it from X and K "
-                       "with tensor operations, without .item(), .detach(), .data, torch.tensor(...) or numpy",
-                       diagnosis="autograd_cut_off", key="cut_off", args={"name": name})
-    if reply.grads is None:
-        raise Mismatch(f"{name} returned something whose gradient cannot be taken", diagnosis="autograd_cut_off",
-                       key="no_gradient_possible", args={"name": name})
+        compare.require_shape(reply.value, c.out_shape(X.shape, K.shape), f"{name}(X, K)",
+                              compare.describe(X=X, K=K), c.SHAPE_EXPLANATIONS)
+    grads = gradients.require_gradients(reply, name, ("X", "K"))
     for grad, exp, label, scale in (
-        (reply.grads[0], expected[0], "X", c.corr_scale(grad_output, K)),
-        (reply.grads[1], expected[1], "K", c.corr_scale(grad_output, X) if X.numel() else 1.0),
+        (grads[0], expected[0], "X", c.corr_scale(grad_output, K)),
+        (grads[1], expected[1], "K", c.corr_scale(grad_output, X) if X.numel() else 1.0),
     ):
-        if grad is None:
-            raise Mismatch(f"no gradient reaches {label} through {name}: is {label} detached or replaced?",
-                           diagnosis="autograd_cut_off", key="no_gradient_reaches", args={"name": name, "label": label})
-        check_tensor(grad, exp, Phrase("what.gradient_wrt", f"the gradient of {name}'s output with respect to {label}",
-                                       name=name, label=label),
+        check_tensor(grad, exp, gradients.gradient_phrase(name, label),
                      scale + float(grad_output.abs().max()) * X.numel())
 
 
@@ -520,11 +454,11 @@ def check_layer_output(o: Oracles, report: Any, x, weight, bias) -> None:
     expected = o.corr(x, weight) + bias.double()
     variants = (
         ("bias_missing", "it matches corr2d(x, weight) without the bias: forward must add self.bias",
-         lambda X, K: o.corr(X, K)),
-        *[(code, explanation, _plus(transform, bias.double())) for code, explanation, transform in c.CORR_VARIANTS],
+         o.corr(x, weight)),
+        *c.corr_variants(x, weight, bias.double()),
     )
-    c.check_values(value, expected, c.corr_scale(x, weight) + float(bias.abs()),
-                   "Conv2D(kernel_size)(x)", describe_inputs(x=x, weight=weight), variants, x, weight)
+    c.check_output(value, expected, c.corr_scale(x, weight) + float(bias.abs()),
+                   "Conv2D(kernel_size)(x)", compare.describe(x=x, weight=weight), variants)
 
 
 def layer_report(report: Any) -> dict:
@@ -588,6 +522,16 @@ def chapter_learning_example() -> dict:
     return {"X": X, "Y": Y, "init": init, "lr": 3e-2, "num_epochs": 10}
 
 
+def is_float(value: Any) -> bool:
+    """A Python float or int (finite), or a 0-d tensor: what a recorded loss may be."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return math.isfinite(float(value))
+    return isinstance(value, torch.Tensor) and value.dim() == 0 and meta(value) is not None \
+        and meta(value).kind == "tensor"
+
+
 def check_learning(value: Any, expected: tuple, init: torch.Tensor, num_epochs: int) -> None:
     kernel_expected, losses_expected = expected
     if not isinstance(value, (tuple, list)) or len(value) != 2:
@@ -595,9 +539,9 @@ def check_learning(value: Any, expected: tuple, init: torch.Tensor, num_epochs: 
                        key="not_pair")
     kernel, losses = value
     learned = Phrase("what.learned_kernel", "the learned kernel")
-    kernel = c.returned_tensor(kernel, learned)
-    c.require_shape(kernel, tuple(init.shape), learned)
-    if not isinstance(losses, (list, tuple)) or not all(c.is_float(v) for v in losses):
+    kernel = compare.returned_tensor(kernel, learned)
+    compare.require_shape(kernel, tuple(init.shape), learned)
+    if not isinstance(losses, (list, tuple)) or not all(is_float(v) for v in losses):
         raise Mismatch("losses must be a list of Python floats (use loss.item())", got=losses,
                        diagnosis="wrong_type", key="losses_not_floats")
     losses = [float(v) for v in losses]
@@ -608,14 +552,14 @@ def check_learning(value: Any, expected: tuple, init: torch.Tensor, num_epochs: 
     got_losses = torch.tensor(losses, dtype=torch.float64)
     exp_losses = torch.tensor(losses_expected, dtype=torch.float64)
     scale = float(exp_losses.abs().max()) * 50 + 1e-3
-    if not c.is_close(got_losses, exp_losses, scale):
+    if not compare.is_close(got_losses, exp_losses, scale):
         hint = ""
-        if num_epochs > 1 and c.is_close(got_losses[:-1], exp_losses[1:], scale):
+        if num_epochs > 1 and compare.is_close(got_losses[:-1], exp_losses[1:], scale):
             hint = ": each loss is recorded after its step; record it before updating the kernel"
         raise Mismatch("the losses do not follow the gradient-descent trajectory" + hint, expected=losses_expected,
                        got=losses, diagnosis="wrong_trajectory" if not hint else "loss_after_step",
                        key="losses_wrong")
-    if not c.is_close(kernel, kernel_expected, float(kernel_expected.abs().max()) * 50 + 1e-2):
+    if not compare.is_close(kernel, kernel_expected, float(kernel_expected.abs().max()) * 50 + 1e-2):
         raise Mismatch("the learned kernel does not match plain gradient descent (W -= lr * grad)",
                        expected=kernel_expected, got=kernel, diagnosis="wrong_trajectory", key="kernel_trajectory")
 
@@ -643,7 +587,7 @@ def _poly(coefficients: list[float], x: torch.Tensor) -> torch.Tensor:
 def check_derivative_kernel(kernel: torch.Tensor, d: int, coefficients: list[float], x0: int, what: str,
                             exact_shape: tuple | None) -> None:
     if exact_shape is not None:
-        c.require_shape(kernel, exact_shape, what)
+        compare.require_shape(kernel, exact_shape, what)
     if kernel.dim() != 2 or kernel.shape[0] != 1:
         raise Mismatch(f"{what} has shape {tuple(kernel.shape)}; a kernel for samples on a line has shape (1, width)",
                        got=f"shape {tuple(kernel.shape)}", diagnosis="wrong_shape", key="kernel_not_a_line",
@@ -660,9 +604,9 @@ def check_derivative_kernel(kernel: torch.Tensor, d: int, coefficients: list[flo
     # to 2^d in absolute value).  Scaled by the student's kernel, 10^10 times a 7th difference (which gives
     # 0 for every polynomial here) passed for any d.
     scale = float(samples[:, :d + 7].abs().max()) * 2 ** d + 1
-    if c.is_close(got, expected, scale):
+    if compare.is_close(got, expected, scale):
         return
-    code, explanation = c.diagnose_values(got, expected, scale)
+    code, explanation = compare.general_diagnosis(got, expected, scale) or (None, "")
     derivative_name = f"f{chr(39) * d}" if d <= 3 else f"f^({d})"
     message = (f"cross-correlating the samples of f(x) = {_poly_text(coefficients)} at x = {x0}, {x0 + 1}, ... "
                f"with {what} = {_kernel_text(kernel)} should give {derivative_name} = {derivative:g} everywhere")
@@ -691,7 +635,7 @@ def _kernel_text(kernel: torch.Tensor) -> str:
 
 
 def check_laplacian(kernel: torch.Tensor, coefficients: dict, x0: int, y0: int) -> None:
-    c.require_shape(kernel, (3, 3), "laplacian_kernel()")
+    compare.require_shape(kernel, (3, 3), "laplacian_kernel()")
     ys, xs = torch.meshgrid(torch.arange(y0, y0 + 6, dtype=torch.float64),
                             torch.arange(x0, x0 + 6, dtype=torch.float64), indexing="ij")
     a = coefficients
@@ -702,9 +646,9 @@ def check_laplacian(kernel: torch.Tensor, coefficients: dict, x0: int, y0: int) 
     # From the samples and the 5-point Laplacian (coefficients summing to 8 in absolute value), never from the
     # student's kernel: 10^10 times a kernel that gives 0 on every quadratic must not widen the tolerance.
     scale = float(field.abs().max()) * 8 + 1
-    if c.is_close(got, expected, scale):
+    if compare.is_close(got, expected, scale):
         return
-    code, explanation = c.diagnose_values(got, expected, scale)
+    code, explanation = compare.general_diagnosis(got, expected, scale) or (None, "")
     raise Mismatch(f"cross-correlating the samples of a quadratic f(x, y) with laplacian_kernel() = "
                    f"{_kernel_text(kernel)} should give f_xx + f_yy = {laplacian:g} everywhere"
                    + (f": {explanation}" if code else ""),

@@ -15,6 +15,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "returned_non_real": {"en": "{what} returned a {dtype} tensor; it should hold real numbers.",
                           "zh": "{what} 返回了 {dtype} 类型的张量；它应该包含实数。"},
     "returned_non_tensor": {"en": "{what} returned {type}, not a tensor.", "zh": "{what} 返回的是 {type}，不是张量。"},
+    "kernel_not_grid": {"en": "{what} returned a list that is not a rectangular grid of numbers.",
+                        "zh": "{what} 返回的列表不是规整的数字网格。"},
     "not_finite": {"en": "{what} contains NaN or infinity.", "zh": "{what} 中含有 NaN 或无穷大。"},
     "int_wrong": {"en": "{what} is {got} but should be {expected}.", "zh": "{what} 的结果是 {got}，应该是 {expected}。"},
     "not_ints": {"en": "{what} returned {got}; it should be {kind}.", "zh": "{what} 返回了 {got}；它应该是 {kind}。"},
@@ -43,6 +45,13 @@ DIAGNOSES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("The result has one row or column too many or too few.",
                "Count by hand how many windows fit along each axis of the small counterexample below."),
         "zh": ("结果多了或少了一行（列）。", "对下面的小反例，手数一数每个方向上能放下多少个窗口。"),
+    },
+    "first_row_only": {
+        "en": ("Only the first row of the output is computed: the result is right for a one-row output and wrong, "
+               "or an error, with more rows.",
+               "Look at the indentation of each statement after the loops, return included: which loop is it in?"),
+        "zh": ("只算出了输出的第一行：输出只有一行时结果正确，多于一行时结果不对或出错。",
+               "看看循环后面每条语句（包括 return）的缩进：它在哪个循环里面？"),
     },
     "axes_transposed": {
         "en": ("Height and width are swapped.", "Check which axis is the height (rows) and which the width "

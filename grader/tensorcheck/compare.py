@@ -36,9 +36,22 @@ def returned_tensor(value: Any, what: str) -> torch.Tensor:
                            got=value, diagnosis="wrong_type", key="returned_non_real",
                            args={"what": what, "dtype": str(value.dtype).replace("torch.", "")})
         return value.double()
-    kind = value.type if isinstance(value, Opaque) else type(value).__name__
-    raise Mismatch(f"{what} returned {kind}, not a tensor", got=value, diagnosis="wrong_type",
-                   key="returned_non_tensor", args={"what": what, "type": kind})
+    if isinstance(value, Opaque):
+        raise Mismatch(f"{what} returned {value.type} ({value.repr}), not a tensor", got=value,
+                       diagnosis="wrong_type", key="returned_non_tensor", args={"what": what, "type": value.type})
+    raise Mismatch(f"{what} returned {type(value).__name__} {str(value)[:60]}, not a tensor", got=value,
+                   diagnosis="wrong_type", key="returned_non_tensor", args={"what": what, "type": type(value).__name__})
+
+
+def as_tensor(value: Any, what: str) -> torch.Tensor:
+    """A value that may also be given as nested lists of numbers (a kernel written out by hand), as float64."""
+    if isinstance(value, (list, tuple)):
+        try:
+            return torch.tensor(value, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            raise Mismatch(f"{what} returned a list that is not a rectangular grid of numbers", got=value,
+                           diagnosis="wrong_type", key="kernel_not_grid", args={"what": what}) from None
+    return returned_tensor(value, what)
 
 
 def is_close(got: torch.Tensor, expected: torch.Tensor, scale: float) -> bool:
@@ -75,32 +88,79 @@ def shape_diagnosis(got_shape: tuple, expected_shape: tuple) -> str:
     return "wrong_shape"
 
 
-def require_shape(got: torch.Tensor, expected_shape, what: str, inputs_text: str = "") -> None:
+def require_shape(got: torch.Tensor, expected_shape, what: str, inputs_text: str = "",
+                  explanations: dict[str, str] | None = None) -> None:
+    """A Mismatch unless ``got`` has ``expected_shape``; ``explanations`` (diagnosis -> sentence) say what a
+    shape mistake means for this exercise (the formula a wrong size breaks)."""
     got_shape, expected_shape = tuple(got.shape), tuple(expected_shape)
     if got_shape != expected_shape:
-        raise Mismatch(f"{what} has shape {got_shape} but should have {expected_shape} {inputs_text}".rstrip(),
+        code = shape_diagnosis(got_shape, expected_shape)
+        message = f"{what} has shape {got_shape} but should have {expected_shape} {inputs_text}".rstrip()
+        explanation = (explanations or {}).get(code)
+        raise Mismatch(f"{message}: {explanation}" if explanation else message,
                        expected=f"shape {expected_shape}", got=f"shape {got_shape}",
-                       diagnosis=shape_diagnosis(got_shape, expected_shape), key="shape", tentative=True,
+                       diagnosis=code, key="shape", tentative=True,
                        args={"what": what, "got": str(got_shape), "expected": str(expected_shape)})
 
 
+def sign_flipped(expected: torch.Tensor) -> Variant:
+    """The mistake "the sign is flipped" as a variant: where a check names it before its own variants."""
+    return "sign_flipped", "it is exactly the negative of the right answer: the sign is flipped", -expected
+
+
 def general_diagnosis(got: torch.Tensor, expected: torch.Tensor, scale: float) -> tuple[str, str] | None:
-    """Mistakes any tensor answer can make: the sign flipped, the right answer times a constant."""
+    """Mistakes any tensor answer can make: the sign flipped, the right answer times a constant, only the
+    first row right (a return inside the loop over rows)."""
     zero = torch.zeros_like(expected)
     if is_close(got, -expected, scale) and not is_close(expected, zero, scale):
-        return "sign_flipped", "it is exactly the negative of the right answer"
+        return sign_flipped(expected)[:2]
     nonzero = expected.abs() > 1e-9
     if bool(nonzero.any()):
         ratio = float((got[nonzero] / expected[nonzero]).median())
         if abs(ratio - 1) > 1e-3 and ratio != 0 and is_close(got, ratio * expected, scale):
-            return "scale_error", f"it is the right answer times {ratio:.4g}"
+            return "scale_error", f"it is the right answer times {ratio:.4g}: a scale factor is wrong"
+    if _first_row_only(got, expected, scale):
+        return "first_row_only", "only the first row is right: does a return or a break sit inside the row loop?"
     return None
 
 
+def _first_row_only(got: torch.Tensor, expected: torch.Tensor, scale: float) -> bool:
+    """Right on the first row (of every matrix in the result, rows being the next-to-last axis), not all zero,
+    and wrong somewhere on every later row."""
+    if got.dim() < 2 or got.shape[-2] < 2:
+        return False
+    first, rest = (slice(None, 1), slice(1, None))
+    zero = torch.zeros_like(expected[..., first, :])
+    if not is_close(got[..., first, :], expected[..., first, :], scale) or \
+            is_close(expected[..., first, :], zero, scale):
+        return False
+    wrong = ~close_mask(got[..., rest, :], expected[..., rest, :], scale)
+    return bool(wrong.any(dim=-1).all())
+
+
+def close_mask(got: torch.Tensor, expected: torch.Tensor, scale: float) -> torch.Tensor:
+    """Which entries are equal within the tolerance (the reports' ✗ marks are its complement)."""
+    return (got - expected).abs() <= tolerance(expected, scale)
+
+
+def diagnose(got: torch.Tensor, expected: torch.Tensor, scale: float,
+             variants: Iterable[Variant] = ()) -> tuple[str, str] | None:
+    """What explains a wrong ``got`` of the right shape: a named variant first, then the general mistakes."""
+    return matching_variant(got, expected, scale, variants) or general_diagnosis(got, expected, scale)
+
+
 def check_tensor(value: Any, expected: torch.Tensor, scale: float, what: str, inputs_text: str = "",
-                 variants: Iterable[Variant] = ()) -> None:
-    """Raise a Mismatch that names the mistake unless ``value`` equals ``expected`` within the tolerance."""
+                 variants: Iterable[Variant] = (), *, shape_first: bool = False,
+                 shape_explanations: dict[str, str] | None = None) -> None:
+    """Raise a Mismatch that names the mistake unless ``value`` equals ``expected`` within the tolerance.
+
+    ``shape_first``: a wrong shape is named by the shape alone (``shape_explanations``), before any variant
+    (an exercise whose variants all have the right answer's shape, or whose shape mistakes have their own
+    explanation).
+    """
     got = returned_tensor(value, what)
+    if shape_first:
+        require_shape(got, expected.shape, what, inputs_text, shape_explanations)
     shown = value if isinstance(value, torch.Tensor) else got  # the counterexample keeps the student's dtype
     expected = expected.double()
     if is_close(got, expected, scale):
@@ -111,12 +171,12 @@ def check_tensor(value: Any, expected: torch.Tensor, scale: float, what: str, in
         raise Mismatch(f"{what} has shape {tuple(got.shape)} but should have {tuple(expected.shape)} "
                        f"{inputs_text}: {explanation}", expected=expected, got=shown, diagnosis=code, key="shape",
                        args={"what": what, "got": str(tuple(got.shape)), "expected": str(tuple(expected.shape))})
-    require_shape(got, expected.shape, what, inputs_text)
+    require_shape(got, expected.shape, what, inputs_text, shape_explanations)
     if not bool(torch.isfinite(got).all()):
         raise Mismatch(f"{what} contains NaN or infinity {inputs_text}", expected=expected, got=shown,
                        diagnosis="not_finite", key="not_finite", args={"what": what})
     named = named or general_diagnosis(got, expected, scale)
-    wrong = int(((got - expected).abs() > tolerance(expected, scale)).sum())
+    wrong = int((~close_mask(got, expected, scale)).sum())
     message = f"{what} is wrong in {wrong} of {got.numel()} entries {inputs_text}".rstrip()
     raise Mismatch(f"{message}: {named[1]}" if named else message, expected=expected, got=shown,
                    diagnosis=named[0] if named else None, key="values_wrong",

@@ -8,11 +8,13 @@ that the result has no autograd history.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from grader.checks import Mismatch, Phrase
+from grader.replay import recorded
 
 from . import compare
 
@@ -30,6 +32,23 @@ def oracle_grads(fn: Callable[..., torch.Tensor], args: Sequence[Any], wrt: Sequ
     return tuple(torch.autograd.grad(out, [args[i] for i in wrt], grad_output.double(), allow_unused=True))
 
 
+@dataclass(frozen=True)
+class _Gradients:
+    gradients: Callable[..., tuple[torch.Tensor, ...]]
+
+
+def oracle_gradients(oracles: Any) -> Callable[..., tuple[torch.Tensor, ...]]:
+    """``grads(name, args, wrt, grad_output)``: the gradients of ``oracles.<name>(*args)`` (``oracle_grads``),
+    taken inside one call that a replay record keeps and answers like any oracle's.
+
+    ``oracles`` are the assignment's own, before ``recorded``: their outputs never leave the call.
+    """
+    def grads(name: str, args: Sequence[Any], wrt: Sequence[int], grad_output: torch.Tensor):
+        return oracle_grads(getattr(oracles, name), args, wrt, grad_output)
+
+    return recorded(_Gradients(grads)).gradients
+
+
 def gradient_phrase(name: str, label: str) -> Phrase:
     return Phrase("what.gradient_wrt", f"the gradient of {name}'s output with respect to {label}",
                   name=name, label=label)
@@ -38,9 +57,9 @@ def gradient_phrase(name: str, label: str) -> Phrase:
 def require_gradients(reply: Any, name: str, labels: Sequence[str]) -> list[torch.Tensor]:
     """The gradients the student's call produced, one per label; a Mismatch when autograd was cut."""
     if reply.cut_off:
-        raise Mismatch(f"{name}'s result is cut off from autograd (it has no grad_fn): build it from its inputs "
-                       "with tensor operations, without .item(), .detach(), .data, torch.tensor(...) or numpy",
-                       diagnosis="autograd_cut_off", key="cut_off", args={"name": name})
+        raise Mismatch(f"{name}'s result is cut off from autograd (it has no grad_fn): build it from "
+                       f"{' and '.join(labels)} with tensor operations, without .item(), .detach(), .data, "
+                       "torch.tensor(...) or numpy", diagnosis="autograd_cut_off", key="cut_off", args={"name": name})
     if reply.grads is None:
         raise Mismatch(f"{name} returned something whose gradient cannot be taken", diagnosis="autograd_cut_off",
                        key="no_gradient_possible", args={"name": name})
