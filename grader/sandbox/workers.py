@@ -370,7 +370,6 @@ class Session:
         self.output_dropped = 0
         self._output_lock = threading.Lock()  # a spawned process's output arrives on a reader thread
         self.load_report = LoadReport()
-        self.restarts = 0
         self._next_id = 0
         self._progress: int | None = None
         self.isolation: dict[str, bool] = {}  # the layers the student process reported applied
@@ -449,7 +448,6 @@ class Session:
 
     def restart(self) -> None:
         self._kill()
-        self.restarts += 1
         kept = len(self.output)
         self._spawn()
         try:
