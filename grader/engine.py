@@ -190,7 +190,8 @@ class Grader:
         try:
             report = session.start()
             issues += _load_issues(report)
-            student = Student(session, report.names, Budget(self.assignment.budget_s, started))
+            student = Student(session, report.names, Budget(self.assignment.budget_s, started),
+                              probes=self.assignment.probes)
             exercises = [self._exercise(e, student, sub, issues) for e in self.assignment.exercises]
         finally:
             session.close()

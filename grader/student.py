@@ -40,8 +40,10 @@ def _describe_call(target: str, args: tuple) -> Phrase:
 class Student:
     """Calls into one loaded submission, on behalf of the checks of one exercise at a time."""
 
-    def __init__(self, session: Session, names: dict[str, str], budget: Budget | None = None):
+    def __init__(self, session: Session, names: dict[str, str], budget: Budget | None = None,
+                 probes: tuple[str, ...] | None = None):
         self.session, self.names, self.budget = session, names, budget
+        self.probes = probes  # the assignment's declared probes ([student] probes); None: not checked
         self.exercise: Exercise | None = None
         self.timeouts: Counter[str] = Counter()  # per exercise: repeated timeouts stop its other checks
 
@@ -66,6 +68,11 @@ class Student:
         return self._request(request, _describe_call(target, args), target, timeout_s)
 
     def probe(self, name: str, target: str, timeout_s: float | None = None, **kwargs: Any) -> Reply:
+        if self.probes is not None and name not in self.probes:
+            # The check's mistake, not the student's: raised here, it is the grader's internal error, where the
+            # student process's KeyError would have been reported as the submission raising.
+            raise LookupError(f"the check asked for the probe {name!r}, which assignment.toml does not declare "
+                              f"([student] probes: {', '.join(self.probes) or 'none'})")
         request = {"op": "probe", "name": name, "kwargs": wire.encode(kwargs)}
         return self._request(request, target, target, timeout_s)
 

@@ -34,3 +34,16 @@ def test_inputs_do_not_depend_on_which_local_modules_are_loaded(tmp_path, monkey
     finally:
         sys.modules.pop("numbers_in_source", None)
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_check_asking_for_a_probe_the_assignment_does_not_declare_is_the_graders_error_not_the_students():
+    from grader.results import Outcome
+    from grader.student import Student
+
+    # No session: the declaration is checked before anything reaches the student process.
+    student = Student(session=None, names={"Conv2D": "class"}, probes=("conv2d_layer",))
+    check = Check("Conv2D", "probes", "probes", lambda student, k: student.probe("conv2d_layr", "Conv2D", kernel_size=k),
+                  st.just({"k": (2, 2)}), (), 1.0, Visibility.PUBLIC, 1, None)
+    result = run_check(check, student)
+    assert result.outcome is Outcome.ERROR and result.message_key == "internal_error"
+    assert "'conv2d_layr'" in result.message and "conv2d_layer" in result.message
