@@ -259,12 +259,15 @@ def gradebook_(out_dir: Path | None, gradebook_path: Path | None, student: str |
 @click.option("--gradescope-metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="gradescope: submission_metadata.json, for who submitted and whether it was late.")
 @for_students_option
+@click.option("--lang", type=click.Choice(messages.LANGS), default=None,
+              help="Language of the feedback students read (default: a Moodle worksheet's own language where "
+                   "the grader has it, else the locale's, else English).")
 @assignment_option
 @course_option
 def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str | None, missing: str,
             late_penalty: str | None, due: str | None, allow_unmatched: bool, gradebook: Path | None,
             hidden_visibility: str, granularity: str, output_format: str, gradescope_metadata: Path | None,
-            for_students: bool, assignment: str | None, course: Path | None) -> None:
+            for_students: bool, lang: str | None, assignment: str | None, course: Path | None) -> None:
     """Write the grades in FOLDER (grade's --out) as the LMS imports them; never grades again."""
     if assignment is not None:
         spec = find(assignment, course)
@@ -277,7 +280,7 @@ def export_(folder: Path, fmt: str, out: Path, roster: Path | None, column: str 
         roster=roster, column=column, missing_zero=missing == "zero",
         late_penalty=late.LatePenalty.parse(late_penalty) if late_penalty else None, due=late.parse_due(due),
         for_students=for_students, hidden_visibility=hidden_visibility, granularity=granularity,
-        output_format=output_format)
+        output_format=output_format, lang=lang)
     outcome = exports.export(folder, fmt=fmt, assignment=spec, out=out, options=options,
                              allow_unmatched=allow_unmatched, gradebook=gradebook,
                              gradescope_metadata=gradescope_metadata)

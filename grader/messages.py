@@ -53,6 +53,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.late": {"en": "Submitted late.", "zh": "逾期提交。"},
     "report.late_penalty": {"en": "Submitted late: {percent}% off, {score} of {max_score} points after the penalty.",
                             "zh": "逾期提交：扣除 {percent}%，扣除后得 {score} / {max_score} 分。"},
+    # the short summary a student reads in the LMS (grader.exports.feedback)
+    "feedback.points": {"en": "{score}/{max_score} points", "zh": "{score}/{max_score} 分"},
+    "feedback.late": {"en": "{points} ({reason}; {before} before the penalty)",
+                      "zh": "{points}（逾期：{reason}；扣分前 {before} 分）"},
+    "feedback.exercise": {"en": "{name}: {score}/{max_score}", "zh": "{name}：{score}/{max_score}"},
+    "feedback.mistake": {"en": "{exercise}, mistake: {mistake}", "zh": "{exercise}，错误：{mistake}"},
+    "feedback.problem": {"en": "{exercise}, {problem}", "zh": "{exercise}，{problem}"},
     "report.checks_run": {"en": "Checks run: {which}", "zh": "运行的检查：{which}"},
     "report.public": {"en": "public", "zh": "公开"},
     "report.hidden": {"en": "hidden", "zh": "隐藏"},

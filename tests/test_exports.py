@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -246,11 +247,63 @@ def moodle_download(path, lang, participants, *, maximum="7.00", locked=(), exce
 MOODLE_LANGS = ["en", "de", "fr", "es", "zh_cn", "ja", "ru"]
 
 
+@pytest.fixture
+def english_locale(monkeypatch):
+    """A user whose locale is English, whatever the machine running the tests says."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
+def test_the_feedback_speaks_lang_else_the_worksheets_language_else_the_locales(graded, tmp_path, english_locale):
+    """What students read in the LMS: ``--lang`` wins; a Chinese worksheet gets Chinese feedback (the mistake
+    named by the catalogue, the points and the late penalty's words), a German one the locale's English."""
+    late = _as(graded["flipped"], "moodle", "1234567", Person("1234567", "Jane Doe"), late=True)
+    folder = _folder(tmp_path, [late])
+    zh_sheet = moodle_download(tmp_path / "zh.csv", "zh_cn", [("1234567", "Jane Doe")])
+    de_sheet = moodle_download(tmp_path / "de.csv", "de", [("1234567", "Jane Doe")])
+
+    def feedback(roster, lang=None, *, penalty=None):
+        out = tmp_path / f"{roster.stem}-{lang}-{penalty}.csv"
+        exports.export(folder, fmt="moodle", out=out, assignment=_assignment(),
+                       options=exports.Options(roster=roster, now=NOW, lang=lang, late_penalty=penalty))
+        return lms_import.moodle(out, "zh_cn" if roster is zh_sheet else "de", maximum=7.0)["1234567"]["feedback"]
+
+    flipped = "It computes a convolution"  # how the English catalogue names the flipped kernel
+    chinese = feedback(zh_sheet)
+    assert "80/100 分" in chinese and "corr2d：0/20，错误：" in chinese and flipped not in chinese
+    assert "80/100 points" in feedback(zh_sheet, "en") and flipped in feedback(zh_sheet, "en")
+    assert "80/100 points" in feedback(de_sheet) and "80/100 分" in feedback(de_sheet, "zh")
+    penalised = feedback(zh_sheet, penalty=LatePenalty.parse("10%"))
+    assert "72/100 分（逾期：late: 10% off；扣分前 80 分）" in penalised
+    out = tmp_path / "cli.csv"  # the command line's --lang reaches the exporter
+    run = CliRunner().invoke(main, ["export", str(folder), "--format", "moodle", "--roster", str(zh_sheet),
+                                    "--out", str(out), "--lang", "en", "--assignment", "conv-layer"])
+    assert run.exit_code == 0, run.output
+    assert "80/100 points" in lms_import.moodle(out, "zh_cn", maximum=7.0)["1234567"]["feedback"]
+
+
+def test_junit_and_gradescope_feedback_in_the_language_asked(graded, tmp_path):
+    folder = _folder(tmp_path, [graded["flipped"]])
+    junit = tmp_path / "junit.xml"
+    exports.export(folder, fmt="junit", out=junit, assignment=_assignment(), options=exports.Options(lang="zh"))
+    texts = [c.result[0].text or "" for s in junitparser.JUnitXml.fromfile(str(junit)) for c in s
+             if not c.is_passed and c.result]
+    assert texts and all(re.search("[\u4e00-\u9fff]", t) and "mistake:" not in t for t in texts), texts
+    assert any("错误：它计算的是卷积而不是互相关" in t for t in texts)
+    scope = tmp_path / "gs"
+    exports.export(folder, fmt="gradescope", out=scope, assignment=_assignment(), options=exports.Options(lang="zh"))
+    document = json.loads(next(scope.rglob("results.json")).read_text(encoding="utf-8"))
+    outputs = [t.get("output") or "" for t in document["tests"] if t.get("status") == "failed"]
+    assert outputs and any("错误：它计算的是卷积而不是互相关" in o for o in outputs), outputs
+
+
 @pytest.mark.parametrize("lang,excel", [(lang, False) for lang in MOODLE_LANGS] + [("de", True), ("fr", True)],
                          ids=MOODLE_LANGS + ["de-excel", "fr-excel"])
-def test_moodle_worksheet_in_any_language(graded, tmp_path, lang, excel):
+def test_moodle_worksheet_in_any_language(graded, tmp_path, lang, excel, english_locale):
     """A worksheet downloaded in another language is filled in, read back by Moodle's importer in that
-    language: the header row unchanged to the byte, grades with the language's decimal separator."""
+    language: the header row unchanged to the byte, grades with the language's decimal separator, the
+    feedback in that language where the grader speaks it (else the locale's, English here)."""
     s = lms_import.MOODLE_STRINGS[lang]
     results = [_as(graded["flipped"], "moodle", "1234567", Person("1234567", "Jane Doe")),
                _as(graded["right"], "moodle", "1234568", Person("1234568", "Rick Roe"))]
@@ -264,7 +317,8 @@ def test_moodle_worksheet_in_any_language(graded, tmp_path, lang, excel):
     assert set(taken) == {"1234567", "1234568"}
     assert taken["1234567"]["grade"] == 5.6 and taken["1234568"]["grade"] == 7.0  # 80% and 100% of 7
     assert taken["1234567"]["modified"] == "2026-03-02T09:30:00+00:00"
-    assert "80/100 points" in taken["1234567"]["feedback"] and "corr2d: 0/20" in taken["1234567"]["feedback"]
+    points, exercise = ("80/100 分", "corr2d：0/20") if lang == "zh_cn" else ("80/100 points", "corr2d: 0/20")
+    assert points in taken["1234567"]["feedback"] and exercise in taken["1234567"]["feedback"]
     before, after = roster.read_bytes(), out.read_bytes()
     newline = b"\r\n" if excel else b"\n"
     assert after.startswith(sheet.BOM.encode())

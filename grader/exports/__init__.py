@@ -18,6 +18,7 @@ from typing import Protocol
 from grader.assignment import Assignment
 from grader.exports.graded import Graded
 from grader.exports.late import LatePenalty
+from grader.messages import Catalogue, catalogue, normalize_lang
 from grader.reports.for_students import redact
 
 
@@ -33,6 +34,7 @@ class Options:
     granularity: str = "check"  # Gradescope: a test per check or per exercise
     output_format: str = "md"  # Gradescope
     now: datetime | None = None  # Moodle's "Last modified (grade)"; tests fix it
+    lang: str | None = None  # the feedback's language (``feedback_catalogue``); None: not chosen
 
 
 @dataclass
@@ -40,6 +42,13 @@ class Plan:
     problems: list[str] = field(default_factory=list)  # refuse unless --allow-unmatched
     notes: list[str] = field(default_factory=list)  # say, do not refuse
     write: Callable[[], list[Path]] = lambda: []  # the files written
+
+
+def feedback_catalogue(options: Options, assignment: Assignment, spoken: str | None = None) -> Catalogue:
+    """The sentences of the feedback students read in the LMS: ``--lang``, else the language the LMS's own
+    file speaks where the grader has it (a Moodle worksheet downloaded in Chinese), else the locale's, as
+    the reports; built once per export (it costs milliseconds, a class has hundreds of rows)."""
+    return catalogue(options.lang or normalize_lang(spoken), assignment)
 
 
 class Exporter(Protocol):

@@ -16,21 +16,24 @@ from grader.results import Status
 
 
 def lines(graded: Graded, assignment: Assignment, cat: Catalogue | None = None) -> list[str]:
+    """The summary in ``cat``'s language (English by default): the points, then a line per exercise."""
     cat = cat or catalogue("en", assignment)
     result = redact(graded.result)
-    head = f"{graded.score:g}/{result.max_score:g} points"
-    if graded.late_penalty_reason:
-        head += f" ({graded.late_penalty_reason}; {result.score:g} before the penalty)"
+    head = cat.text("feedback.points", score=f"{graded.score:g}", max_score=f"{result.max_score:g}")
+    if graded.late_penalty_reason:  # the reason as the export that applied the penalty recorded it
+        head = cat.text("feedback.late", points=head, reason=graded.late_penalty_reason, before=f"{result.score:g}")
     out = [head]
     for exercise in result.exercises:
-        line = f"{exercise.name}: {exercise.score:g}/{exercise.max_score:g}"
+        line = cat.text("feedback.exercise", name=exercise.name, score=f"{exercise.score:g}",
+                        max_score=f"{exercise.max_score:g}")
         if exercise.status is not Status.PASSED:
             failing = next((t for t in exercise.tests if not t.passed), None)
             named = cat.diagnosis(failing.diagnosis, exercise.name) if failing is not None else None
             if named:
-                line += f", mistake: {named[0]}"
+                line = cat.text("feedback.mistake", exercise=line, mistake=named[0])
             elif exercise.message:
-                line += f", {cat.sentence(exercise.message_key, exercise.message_args, exercise.message)}"
+                line = cat.text("feedback.problem", exercise=line,
+                                problem=cat.sentence(exercise.message_key, exercise.message_args, exercise.message))
         out.append(line)
     return out
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.assignment import Assignment
-from grader.exports import ExportError, Options, Plan
+from grader.exports import ExportError, Options, Plan, feedback_catalogue
 from grader.exports.feedback import lines as feedback_lines
 from grader.exports.graded import Graded, test_points
 from grader.files import write_atomically
@@ -151,7 +151,7 @@ class GradescopeExporter:
     needs_roster = False
 
     def plan(self, graded: list[Graded], *, assignment: Assignment, options: Options, out: Path) -> Plan:
-        cat = catalogue("en", assignment)
+        cat = feedback_catalogue(options, assignment)
         documents = {g.key: results(g, assignment, hidden_visibility=options.hidden_visibility,
                                     granularity=options.granularity, output_format=options.output_format,
                                     for_students=options.for_students, cat=cat) for g in graded}

@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.assignment import Assignment
-from grader.exports import Options, Plan
+from grader.exports import Options, Plan, feedback_catalogue
 from grader.exports.graded import Graded, test_points
 from grader.files import open_atomically
-from grader.messages import Catalogue, catalogue
+from grader.messages import Catalogue
 from grader.reports.for_students import redact
 from grader.reports.terminal import failure_lines
 from grader.results import Visibility
@@ -70,7 +70,7 @@ class JUnitExporter:
 
     def plan(self, graded: list[Graded], *, assignment: Assignment, options: Options, out: Path) -> Plan:
         root = ET.Element("testsuites", name=_text(assignment.name))
-        cat = catalogue("en", assignment)
+        cat = feedback_catalogue(options, assignment)
         suites = [suite(g, assignment, cat) for g in graded]
         root.extend(suites)
         root.set("tests", str(sum(int(s.get("tests")) for s in suites)))

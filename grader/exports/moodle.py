@@ -20,11 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.assignment import Assignment
-from grader.exports import ExportError, Options, Plan, feedback, match, number, roster_needed
+from grader.exports import ExportError, Options, Plan, feedback, feedback_catalogue, match, number, roster_needed
 from grader.exports import sheet
 from grader.exports.graded import Graded
 from grader.exports.moodle_names import ENGLISH, LANGUAGES, Names
-from grader.messages import catalogue
 
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 
@@ -83,7 +82,7 @@ class MoodleExporter:
         locked = {no.casefold() for no in names.no}
         notes = [] if comments is not None else [f"the worksheet has no {names.feedback[0]!r} column: grades only"]
         matching = match(graded, [participant_id(r[ident]) for r in roster.rows], what="participant")
-        cat = catalogue("en", assignment)  # once: building it costs milliseconds, a class has hundreds of rows
+        cat = feedback_catalogue(options, assignment, spoken=names.language)
         when = (options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         stamp = when.isoformat(timespec="seconds")  # PHP strtotime reads ISO-8601 with its offset
         rows = []
