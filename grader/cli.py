@@ -115,7 +115,7 @@ def check(path: Path, assignment: str | None, course: Path | None, json_path: Pa
     if html_path is not None:
         click.echo(cat.text("terminal.html_written", path=html_path))
     if classroom:
-        data = github_classroom.result(result, spec)
+        data = github_classroom.result(result, spec, cat)
         if github_classroom.write_output(data) is None:  # not in GitHub Actions: show what the step would output
             click.echo(f"{github_classroom.OUTPUT_NAME}={github_classroom.encoded(data)}")
 

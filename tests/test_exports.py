@@ -455,6 +455,11 @@ def test_github_classroom_result(graded, tmp_path):
     # The reporter adds up the tests' scores: they must make the grader's score.
     assert round(sum(t["score"] for t in decoded["tests"]), 2) == result.score
     assert {"name", "status", "score", "message"} <= set(decoded["tests"][0])
+    # In the language the command was given (check --lang): the same tests and scores, the messages translated.
+    from grader.messages import catalogue
+    chinese = github_classroom.result(result, _assignment(), catalogue("zh", _assignment()))
+    assert [(t["name"], t["score"]) for t in chinese["tests"]] == [(t["name"], t["score"]) for t in data["tests"]]
+    assert any("个元素中有" in t["message"] for t in chinese["tests"]) and not any("entries" in t["message"] for t in chinese["tests"])
 
 
 def test_export_reads_the_gradebook_and_records_penalties(graded, tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.exports.graded import test_points
-from grader.messages import catalogue
+from grader.messages import Catalogue, catalogue
 from grader.reports.for_students import redact
 from grader.results import SubmissionResult
 
@@ -22,8 +22,9 @@ VERSION = 1
 OUTPUT_NAME = "result"
 
 
-def result(submission: SubmissionResult, assignment) -> dict[str, Any]:
-    cat = catalogue("en", assignment)
+def result(submission: SubmissionResult, assignment, cat: Catalogue | None = None) -> dict[str, Any]:
+    """What Classroom's reporter reads: a test per check, its message in ``cat``'s language (English by default)."""
+    cat = cat or catalogue("en", assignment)
     seen = redact(submission)
     tests = []
     for exercise in seen.exercises:
