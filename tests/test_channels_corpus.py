@@ -58,6 +58,8 @@ SYMPTOM_OF_DIAGNOSIS = {
     "input_modified": {"modified"},
     "autograd_cut_off": {"gradient"},
     "max_grad_all_ties": {"gradient"},
+    # a zero of the padding ties with a zero of the input: the same values, the gradient sent to the padding
+    "max_padded_with_zeros": {"value", "shape", "raises", "gradient"},
     "not_one_matmul": {"matmul_count"},
     "not_python_int": {"type"},
 }
@@ -68,8 +70,8 @@ ATOL, RTOL = 1e-5, 1e-5  # float32 tolerance, relative to the expected values' s
 FAST = settings(max_examples=20, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 THOROUGH = settings(FAST, max_examples=150)
-SEARCH = settings(max_examples=1500, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+SEARCH = settings(max_examples=1500, deadline=None, database=None, phases=[Phase.generate], derandomize=True,
+                  suppress_health_check=list(HealthCheck))  # derandomized: every run finds the same case
 
 
 def load(path: Path):

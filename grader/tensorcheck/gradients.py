@@ -15,6 +15,7 @@ import torch
 
 from grader.checks import Mismatch, Phrase
 from grader.replay import recorded
+from grader.tolerance import close, tolerance
 
 from . import compare
 
@@ -86,7 +87,7 @@ def check_mass(grad: Any, total: float, name: str, label: str, scale: float, *, 
     what = gradient_phrase(name, label)
     got = compare.returned_tensor(grad, what)
     given = float(got.sum())
-    if bool((got >= -1e-9).all()) and abs(given - total) <= 1e-6 + 1e-5 * scale:
+    if bool((got >= -tolerance(0.0, scale)).all()) and close(given, total, scale):
         return
     code = too_much if given > total else None
     raise Mismatch(f"{what} passes on {given:g} of the upstream gradient's {total:g}: where several elements tie "
